@@ -1,0 +1,14 @@
+//! The use cases of ticketd: opening and reading tickets, adding messages,
+//! changing status, reading the audit log, and managing categories.
+//!
+//! This is where the rules of who may do what live, and where each change is
+//! paired with the audit-log entry that records it. The use cases talk to the
+//! world only through the ports of `ticketd-ports`.
+
+mod desk;
+mod error;
+
+pub use desk::{
+    DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, NewMessageInput, OpenTicketInput, SupportDesk,
+};
+pub use error::{AppError, FieldError};

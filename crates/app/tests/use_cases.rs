@@ -1,0 +1,300 @@
+//! The use cases against the in-memory store.
+
+use std::sync::Arc;
+
+use chrono::TimeZone;
+use ticketd_app::{AppError, NewMessageInput, OpenTicketInput, SupportDesk};
+use ticketd_domain::{
+    Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
+    MessageBody, Subject, TicketId, TicketStatus, Timestamp, UserId, UserType,
+};
+use ticketd_ports::testing::InMemoryStore;
+use ticketd_ports::{Clock, NewAttachment, Page};
+
+struct FixedClock(Timestamp);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.0
+    }
+}
+
+fn actor(id: &str, t: UserType) -> Actor {
+    Actor::new(UserId::parse(id).unwrap(), t)
+}
+
+fn customer(id: &str) -> Actor {
+    actor(id, UserType::Customer)
+}
+
+fn agent() -> Actor {
+    actor("agent1", UserType::Agent)
+}
+
+fn admin() -> Actor {
+    actor("admin1", UserType::Admin)
+}
+
+const PAGE: Page = Page { limit: 100, offset: 0 };
+
+struct World {
+    store: Arc<InMemoryStore>,
+    desk: SupportDesk,
+    top: CategoryId,
+    sub: CategoryId,
+}
+
+async fn world() -> World {
+    let store = Arc::new(InMemoryStore::new());
+    let clock = Arc::new(FixedClock(chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap()));
+    let desk = SupportDesk::new(store.clone(), store.clone(), store.clone(), clock);
+    let top = desk
+        .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
+        .await
+        .unwrap()
+        .id;
+    let sub = desk
+        .create_category(&admin(), CategoryName::parse("Card").unwrap(), Some(top))
+        .await
+        .unwrap()
+        .id;
+    World { store, desk, top, sub }
+}
+
+fn open_input(w: &World, subject: &str) -> OpenTicketInput {
+    OpenTicketInput {
+        subject: Subject::parse(subject).unwrap(),
+        description: Description::parse("Please look into this, order #XYZ").unwrap(),
+        category_id: w.top,
+        sub_category_id: Some(w.sub),
+        user_id: None,
+    }
+}
+
+async fn open(w: &World, who: &Actor, subject: &str) -> TicketId {
+    w.desk.open_ticket(who, open_input(w, subject)).await.unwrap().ticket.id
+}
+
+fn text(s: &str) -> NewMessageInput {
+    NewMessageInput { body: Some(MessageBody::parse(s).unwrap()), attachments: vec![] }
+}
+
+#[tokio::test]
+async fn opening_a_ticket_makes_it_open_owned_by_the_customer_and_logs_it_once() {
+    let w = world().await;
+    let c = customer("c1");
+    let view = w.desk.open_ticket(&c, open_input(&w, "Refund Request")).await.unwrap();
+    assert_eq!(view.ticket.status, TicketStatus::Open);
+    assert_eq!(view.ticket.user_id, c.id);
+    assert_eq!(view.ticket.user_type, UserType::Customer);
+    assert_eq!(view.ticket.audit.created_by, c);
+    assert_eq!(view.category.id, w.top);
+    assert!(view.ticket.ref_id.as_str().starts_with("TKT-"));
+    let logs = w.store.all_logs();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].action, LogAction::CreatedTicket);
+    assert_eq!(logs[0].action_by, c);
+    assert_eq!(logs[0].ticket_id, view.ticket.id);
+}
+
+#[tokio::test]
+async fn staff_may_open_a_ticket_for_a_customer_but_a_customer_may_not() {
+    let w = world().await;
+    let mut input = open_input(&w, "For someone");
+    input.user_id = Some(UserId::parse("c9").unwrap());
+    let view = w.desk.open_ticket(&agent(), input.clone()).await.unwrap();
+    assert_eq!(view.ticket.user_id.as_str(), "c9");
+    assert_eq!(view.ticket.user_type, UserType::Customer);
+    assert_eq!(view.ticket.audit.created_by, agent());
+    let refused = w.desk.open_ticket(&customer("c1"), input).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert_eq!(w.store.all_logs().len(), 1);
+}
+
+#[tokio::test]
+async fn a_ticket_needs_an_active_top_level_category_and_a_matching_sub_category() {
+    let w = world().await;
+    let c = customer("c1");
+    let mut bad_top = open_input(&w, "x");
+    bad_top.category_id = w.sub;
+    assert!(matches!(
+        w.desk.open_ticket(&c, bad_top).await,
+        Err(AppError::Invalid(e)) if e[0].field == "categoryId"
+    ));
+    let mut unknown = open_input(&w, "x");
+    unknown.category_id = CategoryId(999);
+    assert!(matches!(w.desk.open_ticket(&c, unknown).await, Err(AppError::Invalid(_))));
+    let other_top = w
+        .desk
+        .create_category(&admin(), CategoryName::parse("Billing").unwrap(), None)
+        .await
+        .unwrap();
+    let mut wrong_parent = open_input(&w, "x");
+    wrong_parent.category_id = other_top.id;
+    assert!(matches!(
+        w.desk.open_ticket(&c, wrong_parent).await,
+        Err(AppError::Invalid(e)) if e[0].field == "subCategoryId"
+    ));
+    assert!(w.store.all_logs().is_empty());
+}
+
+#[tokio::test]
+async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
+    let w = world().await;
+    let id = open(&w, &customer("c1"), "Mine").await;
+    let intruder = customer("c2");
+    assert!(matches!(w.desk.ticket_details(&intruder, id).await, Err(AppError::NotFound(_))));
+    assert!(matches!(
+        w.desk.add_message(&intruder, id, text("hi")).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        w.desk.change_status(&intruder, id, TicketStatus::Closed).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        w.desk.list_logs(&intruder, Some(id), PAGE).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(w.desk.list_tickets(&intruder, None, PAGE).await.unwrap().is_empty());
+    assert_eq!(w.desk.count_tickets(&intruder, None).await.unwrap(), 0);
+    assert!(w.desk.list_logs(&intruder, None, PAGE).await.unwrap().is_empty());
+    assert_eq!(w.desk.count_logs(&intruder, None).await.unwrap(), 0);
+    // Nothing the intruder tried was written.
+    assert_eq!(w.store.all_logs().len(), 1);
+    assert!(w.store.all_messages().is_empty());
+    // Staff see it.
+    assert_eq!(w.desk.ticket_details(&agent(), id).await.unwrap().ticket.id, id);
+}
+
+#[tokio::test]
+async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
+    let w = world().await;
+    open(&w, &customer("c1"), "Refund for 50% off").await;
+    open(&w, &customer("c1"), "Login trouble").await;
+    open(&w, &customer("c2"), "Refund please").await;
+    let c1 = customer("c1");
+    assert_eq!(w.desk.count_tickets(&c1, None).await.unwrap(), 2);
+    let refund = Keyword::parse("REFUND").unwrap();
+    assert_eq!(w.desk.count_tickets(&c1, refund.clone()).await.unwrap(), 1);
+    assert_eq!(w.desk.count_tickets(&agent(), refund).await.unwrap(), 2);
+    let percent = Keyword::parse("50%").unwrap();
+    assert_eq!(w.desk.count_tickets(&agent(), percent).await.unwrap(), 1);
+    let literal = Keyword::parse("%").unwrap();
+    assert_eq!(w.desk.count_tickets(&agent(), literal).await.unwrap(), 1);
+    let page = w.desk.list_tickets(&agent(), None, Page { limit: 2, offset: 1 }).await.unwrap();
+    assert_eq!(page.len(), 2);
+}
+
+#[tokio::test]
+async fn adding_a_message_stores_it_with_attachments_and_one_log_entry() {
+    let w = world().await;
+    let c = customer("c1");
+    let id = open(&w, &c, "Refund").await;
+    let input = NewMessageInput {
+        body: Some(MessageBody::parse("Any news?").unwrap()),
+        attachments: vec![NewAttachment {
+            file_name: FileName::parse("attachment1.pdf").unwrap(),
+            file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
+        }],
+    };
+    let message = w.desk.add_message(&c, id, input).await.unwrap();
+    assert_eq!(message.sender, c);
+    assert_eq!(message.attachments.len(), 1);
+    let logs = w.store.all_logs();
+    assert_eq!(logs.iter().filter(|l| l.action == LogAction::AddedMessage).count(), 1);
+    let details = w.desk.ticket_details(&c, id).await.unwrap();
+    assert_eq!(details.messages.len(), 1);
+    assert_eq!(details.messages[0].attachments[0].file_name.as_str(), "attachment1.pdf");
+}
+
+#[tokio::test]
+async fn an_empty_or_oversized_message_is_refused_without_writing() {
+    let w = world().await;
+    let c = customer("c1");
+    let id = open(&w, &c, "Refund").await;
+    let empty = NewMessageInput { body: None, attachments: vec![] };
+    assert!(matches!(w.desk.add_message(&c, id, empty).await, Err(AppError::Invalid(_))));
+    let one = NewAttachment {
+        file_name: FileName::parse("a.pdf").unwrap(),
+        file_path: FilePath::parse("/uploads/a.pdf").unwrap(),
+    };
+    let eleven = NewMessageInput { body: None, attachments: vec![one; 11] };
+    assert!(matches!(w.desk.add_message(&c, id, eleven).await, Err(AppError::Invalid(_))));
+    assert!(w.store.all_messages().is_empty());
+    assert_eq!(w.store.all_logs().len(), 1);
+}
+
+#[tokio::test]
+async fn a_closed_ticket_takes_no_messages() {
+    let w = world().await;
+    let c = customer("c1");
+    let id = open(&w, &c, "Refund").await;
+    w.desk.change_status(&c, id, TicketStatus::Closed).await.unwrap();
+    assert!(matches!(
+        w.desk.add_message(&agent(), id, text("late")).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(w.store.all_messages().is_empty());
+}
+
+#[tokio::test]
+async fn customer_may_close_or_reopen_a_resolved_ticket_and_nothing_else() {
+    let w = world().await;
+    let c = customer("c1");
+    let id = open(&w, &c, "Refund").await;
+    for to in [TicketStatus::InProgress, TicketStatus::Pending, TicketStatus::Resolved] {
+        assert!(matches!(
+            w.desk.change_status(&c, id, to).await,
+            Err(AppError::Forbidden(_))
+        ));
+    }
+    w.desk.change_status(&agent(), id, TicketStatus::Resolved).await.unwrap();
+    let reopened = w.desk.change_status(&c, id, TicketStatus::Open).await.unwrap();
+    assert_eq!(reopened.ticket.status, TicketStatus::Open);
+    assert_eq!(reopened.ticket.audit.modified_by, c);
+    let statuses = w
+        .store
+        .all_logs()
+        .iter()
+        .filter(|l| l.action == LogAction::UpdatedStatus)
+        .count();
+    assert_eq!(statuses, 2);
+}
+
+#[tokio::test]
+async fn setting_the_current_status_writes_nothing() {
+    let w = world().await;
+    let id = open(&w, &customer("c1"), "Refund").await;
+    let view = w.desk.change_status(&agent(), id, TicketStatus::Open).await.unwrap();
+    assert_eq!(view.ticket.status, TicketStatus::Open);
+    assert_eq!(w.store.all_logs().len(), 1);
+}
+
+#[tokio::test]
+async fn only_admins_manage_categories_and_only_two_levels() {
+    let w = world().await;
+    for who in [customer("c1"), agent()] {
+        assert!(matches!(
+            w.desk.create_category(&who, CategoryName::parse("X").unwrap(), None).await,
+            Err(AppError::Forbidden(_))
+        ));
+    }
+    assert!(matches!(
+        w.desk.create_category(&admin(), CategoryName::parse("Deep").unwrap(), Some(w.sub)).await,
+        Err(AppError::Invalid(e)) if e[0].field == "parentCategoryId"
+    ));
+    assert!(matches!(
+        w.desk.create_category(&admin(), CategoryName::parse("refund").unwrap(), None).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert_eq!(w.desk.list_categories().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_reported_as_unavailable() {
+    let w = world().await;
+    w.store.set_unavailable(true);
+    let r = w.desk.list_tickets(&agent(), None, PAGE).await;
+    assert!(matches!(r, Err(AppError::Unavailable(_))), "{r:?}");
+}

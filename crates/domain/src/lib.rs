@@ -1,0 +1,37 @@
+//! The support-ticket domain of ticketd: tickets, their messages and attachments,
+//! categories, audit-log entries, and the people who act on them.
+//!
+//! Every value here is checked when it is made (`Subject::parse`,
+//! `TicketStatus::from_code`, ...), so a value that exists is valid. The crate knows
+//! no framework: no database, web server or serialisation library appears in it.
+//! Adapters convert their own types into these at their border.
+#![deny(missing_docs)]
+
+mod actor;
+mod category;
+mod error;
+mod ids;
+mod log_entry;
+mod message;
+mod status;
+mod text;
+mod ticket;
+
+pub use actor::{Actor, UserId, UserType};
+pub use category::{Category, CategoryName};
+pub use error::ValidationError;
+pub use ids::{AttachmentId, CategoryId, LogEntryId, MessageId, TicketId};
+pub use log_entry::{LogAction, LogEntry};
+pub use message::{Attachment, FileName, FilePath, Message, MessageBody};
+pub use status::TicketStatus;
+pub use text::{Description, Keyword, RefId, Subject, fold_case, search_text};
+pub use ticket::{Audit, Ticket};
+
+/// A point in time, in UTC, with whole seconds.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// Truncates a time to whole seconds, the precision ticketd stores and publishes.
+pub fn whole_seconds(t: Timestamp) -> Timestamp {
+    use chrono::{SubsecRound, Timelike};
+    if t.nanosecond() == 0 { t } else { t.trunc_subsecs(0) }
+}

@@ -1,0 +1,24 @@
+//! The ports of ticketd: the traits its use cases need from the outside world
+//! (storage of tickets, categories and the audit log; a clock), the values that
+//! cross them, and the errors they return.
+//!
+//! An adapter (the diesel store, say) implements these traits; the use cases in
+//! `ticketd-app` hold them as `Arc<dyn Trait>` and never know which adapter is
+//! behind them. With the `testing` feature, [`testing::InMemoryStore`] implements
+//! every storage trait in memory, for fast tests of the use cases.
+#![deny(missing_docs)]
+
+mod clock;
+mod error;
+mod model;
+mod repos;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use clock::{Clock, SystemClock};
+pub use error::RepoError;
+pub use model::{
+    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page,
+    StatusChange, TicketDetails, TicketFilter, TicketView,
+};
+pub use repos::{AuditLogRepository, CategoryRepository, TicketRepository};
