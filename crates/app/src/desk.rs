@@ -6,8 +6,8 @@ use ticketd_domain::{
 };
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, Clock, LogFilter, NewAttachment, NewCategory,
-    NewLogEntry, NewMessage, NewTicket, Page, RepoError, StatusChange, TicketDetails,
-    TicketFilter, TicketRepository, TicketView,
+    NewLogEntry, NewMessage, NewTicket, Page, RepoError, StatusChange, TicketDetails, TicketFilter,
+    TicketRepository, TicketView,
 };
 
 use crate::error::AppError;
@@ -65,7 +65,11 @@ fn about_ticket(id: TicketId) -> impl Fn(RepoError) -> AppError {
 }
 
 fn log(action: LogAction, actor: &Actor, at: ticketd_domain::Timestamp) -> NewLogEntry {
-    NewLogEntry { action, actor: actor.clone(), at }
+    NewLogEntry {
+        action,
+        actor: actor.clone(),
+        at,
+    }
 }
 
 impl SupportDesk {
@@ -76,7 +80,12 @@ impl SupportDesk {
         logs: Arc<dyn AuditLogRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { tickets, categories, logs, clock }
+        Self {
+            tickets,
+            categories,
+            logs,
+            clock,
+        }
     }
 
     /// Opens a ticket, logged as `Created ticket`.
@@ -97,7 +106,8 @@ impl SupportDesk {
             }
             None => (actor.id.clone(), actor.user_type),
         };
-        self.check_categories(input.category_id, input.sub_category_id).await?;
+        self.check_categories(input.category_id, input.sub_category_id)
+            .await?;
         let at = self.clock.now();
         // A reference collision is astronomically rare; a few fresh draws settle it.
         let mut attempts = 0;
@@ -115,7 +125,11 @@ impl SupportDesk {
                 actor: actor.clone(),
                 at,
             };
-            match self.tickets.create(new, log(LogAction::CreatedTicket, actor, at)).await {
+            match self
+                .tickets
+                .create_ticket(new, log(LogAction::CreatedTicket, actor, at))
+                .await
+            {
                 Err(RepoError::Conflict(_)) if attempts < 5 => continue,
                 other => return other.map_err(Into::into),
             }
@@ -127,16 +141,22 @@ impl SupportDesk {
         category_id: CategoryId,
         sub_category_id: Option<CategoryId>,
     ) -> Result<(), AppError> {
-        let category = self.categories.get(category_id).await?;
-        if !category.as_ref().is_some_and(|c| c.is_usable() && c.is_top_level()) {
+        let category = self.categories.get_category(category_id).await?;
+        if !category
+            .as_ref()
+            .is_some_and(|c| c.is_usable() && c.is_top_level())
+        {
             return Err(AppError::invalid(
                 "categoryId",
                 format!("{category_id} is not an active top-level category"),
             ));
         }
         if let Some(sub_id) = sub_category_id {
-            let sub = self.categories.get(sub_id).await?;
-            if !sub.as_ref().is_some_and(|s| s.is_usable() && s.parent_id == Some(category_id)) {
+            let sub = self.categories.get_category(sub_id).await?;
+            if !sub
+                .as_ref()
+                .is_some_and(|s| s.is_usable() && s.parent_id == Some(category_id))
+            {
                 return Err(AppError::invalid(
                     "subCategoryId",
                     format!("{sub_id} is not an active sub-category of category {category_id}"),
@@ -147,7 +167,10 @@ impl SupportDesk {
     }
 
     fn ticket_filter(actor: &Actor, keyword: Option<ticketd_domain::Keyword>) -> TicketFilter {
-        TicketFilter { owner: Self::owner_scope(actor), keyword }
+        TicketFilter {
+            owner: Self::owner_scope(actor),
+            keyword,
+        }
     }
 
     /// Customers are scoped to their own tickets; staff see all.
@@ -162,7 +185,10 @@ impl SupportDesk {
         keyword: Option<ticketd_domain::Keyword>,
         page: Page,
     ) -> Result<Vec<TicketView>, AppError> {
-        Ok(self.tickets.list(&Self::ticket_filter(actor, keyword), page).await?)
+        Ok(self
+            .tickets
+            .list_tickets(&Self::ticket_filter(actor, keyword), page)
+            .await?)
     }
 
     /// How many tickets the actor may see match the keyword.
@@ -171,12 +197,15 @@ impl SupportDesk {
         actor: &Actor,
         keyword: Option<ticketd_domain::Keyword>,
     ) -> Result<u64, AppError> {
-        Ok(self.tickets.count(&Self::ticket_filter(actor, keyword)).await?)
+        Ok(self
+            .tickets
+            .count_tickets(&Self::ticket_filter(actor, keyword))
+            .await?)
     }
 
     /// A ticket the actor may see, or `NotFound`.
     async fn visible_ticket(&self, actor: &Actor, id: TicketId) -> Result<TicketView, AppError> {
-        match self.tickets.get(id).await? {
+        match self.tickets.get_ticket(id).await? {
             Some(view) if view.ticket.is_visible_to(actor) => Ok(view),
             _ => Err(ticket_not_found(id)),
         }
@@ -188,7 +217,7 @@ impl SupportDesk {
         actor: &Actor,
         id: TicketId,
     ) -> Result<TicketDetails, AppError> {
-        match self.tickets.details(id).await? {
+        match self.tickets.ticket_details(id).await? {
             Some(d) if d.ticket.is_visible_to(actor) => Ok(d),
             _ => Err(ticket_not_found(id)),
         }
@@ -202,7 +231,10 @@ impl SupportDesk {
         input: NewMessageInput,
     ) -> Result<Message, AppError> {
         if input.body.is_none() && input.attachments.is_empty() {
-            return Err(AppError::invalid("message", "give a message, attachments, or both"));
+            return Err(AppError::invalid(
+                "message",
+                "give a message, attachments, or both",
+            ));
         }
         if input.attachments.len() > MAX_ATTACHMENTS {
             return Err(AppError::invalid(
@@ -252,7 +284,12 @@ impl SupportDesk {
             return Ok(view);
         }
         let at = self.clock.now();
-        let change = StatusChange { from, to, actor: actor.clone(), at };
+        let change = StatusChange {
+            from,
+            to,
+            actor: actor.clone(),
+            at,
+        };
         self.tickets
             .change_status(id, change, log(LogAction::UpdatedStatus, actor, at))
             .await
@@ -260,10 +297,17 @@ impl SupportDesk {
     }
 
     fn log_filter(actor: &Actor, ticket_id: Option<TicketId>) -> LogFilter {
-        LogFilter { owner: Self::owner_scope(actor), ticket_id }
+        LogFilter {
+            owner: Self::owner_scope(actor),
+            ticket_id,
+        }
     }
 
-    async fn check_log_ticket(&self, actor: &Actor, ticket_id: Option<TicketId>) -> Result<(), AppError> {
+    async fn check_log_ticket(
+        &self,
+        actor: &Actor,
+        ticket_id: Option<TicketId>,
+    ) -> Result<(), AppError> {
         if let Some(id) = ticket_id {
             self.visible_ticket(actor, id).await?;
         }
@@ -278,7 +322,10 @@ impl SupportDesk {
         page: Page,
     ) -> Result<Vec<LogEntry>, AppError> {
         self.check_log_ticket(actor, ticket_id).await?;
-        Ok(self.logs.list(&Self::log_filter(actor, ticket_id), page).await?)
+        Ok(self
+            .logs
+            .list_log_entries(&Self::log_filter(actor, ticket_id), page)
+            .await?)
     }
 
     /// How many audit-log entries the actor may see.
@@ -288,12 +335,15 @@ impl SupportDesk {
         ticket_id: Option<TicketId>,
     ) -> Result<u64, AppError> {
         self.check_log_ticket(actor, ticket_id).await?;
-        Ok(self.logs.count(&Self::log_filter(actor, ticket_id)).await?)
+        Ok(self
+            .logs
+            .count_log_entries(&Self::log_filter(actor, ticket_id))
+            .await?)
     }
 
     /// Every active category.
     pub async fn list_categories(&self) -> Result<Vec<Category>, AppError> {
-        Ok(self.categories.list_active().await?)
+        Ok(self.categories.list_active_categories().await?)
     }
 
     /// Creates a category (admins only). A parent must be an active top-level
@@ -305,23 +355,36 @@ impl SupportDesk {
         parent_id: Option<CategoryId>,
     ) -> Result<Category, AppError> {
         if actor.user_type != UserType::Admin {
-            return Err(AppError::Forbidden("only an admin may manage categories".into()));
+            return Err(AppError::Forbidden(
+                "only an admin may manage categories".into(),
+            ));
         }
         if let Some(pid) = parent_id {
-            let parent = self.categories.get(pid).await?;
-            if !parent.as_ref().is_some_and(|p| p.is_usable() && p.is_top_level()) {
+            let parent = self.categories.get_category(pid).await?;
+            if !parent
+                .as_ref()
+                .is_some_and(|p| p.is_usable() && p.is_top_level())
+            {
                 return Err(AppError::invalid(
                     "parentCategoryId",
                     format!("{pid} is not an active top-level category"),
                 ));
             }
         }
-        let new = NewCategory { name, parent_id, actor: actor.clone(), at: self.clock.now() };
-        self.categories.create(new).await.map_err(|e| match e {
-            RepoError::Conflict(_) => AppError::Conflict(
-                "a category with this name already exists at this level".into(),
-            ),
-            other => other.into(),
-        })
+        let new = NewCategory {
+            name,
+            parent_id,
+            actor: actor.clone(),
+            at: self.clock.now(),
+        };
+        self.categories
+            .create_category(new)
+            .await
+            .map_err(|e| match e {
+                RepoError::Conflict(_) => AppError::Conflict(
+                    "a category with this name already exists at this level".into(),
+                ),
+                other => other.into(),
+            })
     }
 }

@@ -12,7 +12,10 @@ pub struct FieldError {
 impl FieldError {
     /// A field error from its parts.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 

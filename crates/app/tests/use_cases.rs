@@ -35,7 +35,10 @@ fn admin() -> Actor {
     actor("admin1", UserType::Admin)
 }
 
-const PAGE: Page = Page { limit: 100, offset: 0 };
+const PAGE: Page = Page {
+    limit: 100,
+    offset: 0,
+};
 
 struct World {
     store: Arc<InMemoryStore>,
@@ -46,7 +49,9 @@ struct World {
 
 async fn world() -> World {
     let store = Arc::new(InMemoryStore::new());
-    let clock = Arc::new(FixedClock(chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap()));
+    let clock = Arc::new(FixedClock(
+        chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap(),
+    ));
     let desk = SupportDesk::new(store.clone(), store.clone(), store.clone(), clock);
     let top = desk
         .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
@@ -58,7 +63,12 @@ async fn world() -> World {
         .await
         .unwrap()
         .id;
-    World { store, desk, top, sub }
+    World {
+        store,
+        desk,
+        top,
+        sub,
+    }
 }
 
 fn open_input(w: &World, subject: &str) -> OpenTicketInput {
@@ -72,18 +82,30 @@ fn open_input(w: &World, subject: &str) -> OpenTicketInput {
 }
 
 async fn open(w: &World, who: &Actor, subject: &str) -> TicketId {
-    w.desk.open_ticket(who, open_input(w, subject)).await.unwrap().ticket.id
+    w.desk
+        .open_ticket(who, open_input(w, subject))
+        .await
+        .unwrap()
+        .ticket
+        .id
 }
 
 fn text(s: &str) -> NewMessageInput {
-    NewMessageInput { body: Some(MessageBody::parse(s).unwrap()), attachments: vec![] }
+    NewMessageInput {
+        body: Some(MessageBody::parse(s).unwrap()),
+        attachments: vec![],
+    }
 }
 
 #[tokio::test]
 async fn opening_a_ticket_makes_it_open_owned_by_the_customer_and_logs_it_once() {
     let w = world().await;
     let c = customer("c1");
-    let view = w.desk.open_ticket(&c, open_input(&w, "Refund Request")).await.unwrap();
+    let view = w
+        .desk
+        .open_ticket(&c, open_input(&w, "Refund Request"))
+        .await
+        .unwrap();
     assert_eq!(view.ticket.status, TicketStatus::Open);
     assert_eq!(view.ticket.user_id, c.id);
     assert_eq!(view.ticket.user_type, UserType::Customer);
@@ -107,7 +129,10 @@ async fn staff_may_open_a_ticket_for_a_customer_but_a_customer_may_not() {
     assert_eq!(view.ticket.user_type, UserType::Customer);
     assert_eq!(view.ticket.audit.created_by, agent());
     let refused = w.desk.open_ticket(&customer("c1"), input).await;
-    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
     assert_eq!(w.store.all_logs().len(), 1);
 }
 
@@ -123,7 +148,10 @@ async fn a_ticket_needs_an_active_top_level_category_and_a_matching_sub_category
     ));
     let mut unknown = open_input(&w, "x");
     unknown.category_id = CategoryId(999);
-    assert!(matches!(w.desk.open_ticket(&c, unknown).await, Err(AppError::Invalid(_))));
+    assert!(matches!(
+        w.desk.open_ticket(&c, unknown).await,
+        Err(AppError::Invalid(_))
+    ));
     let other_top = w
         .desk
         .create_category(&admin(), CategoryName::parse("Billing").unwrap(), None)
@@ -143,28 +171,48 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
     let w = world().await;
     let id = open(&w, &customer("c1"), "Mine").await;
     let intruder = customer("c2");
-    assert!(matches!(w.desk.ticket_details(&intruder, id).await, Err(AppError::NotFound(_))));
+    assert!(matches!(
+        w.desk.ticket_details(&intruder, id).await,
+        Err(AppError::NotFound(_))
+    ));
     assert!(matches!(
         w.desk.add_message(&intruder, id, text("hi")).await,
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
-        w.desk.change_status(&intruder, id, TicketStatus::Closed).await,
+        w.desk
+            .change_status(&intruder, id, TicketStatus::Closed)
+            .await,
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
         w.desk.list_logs(&intruder, Some(id), PAGE).await,
         Err(AppError::NotFound(_))
     ));
-    assert!(w.desk.list_tickets(&intruder, None, PAGE).await.unwrap().is_empty());
+    assert!(
+        w.desk
+            .list_tickets(&intruder, None, PAGE)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(w.desk.count_tickets(&intruder, None).await.unwrap(), 0);
-    assert!(w.desk.list_logs(&intruder, None, PAGE).await.unwrap().is_empty());
+    assert!(
+        w.desk
+            .list_logs(&intruder, None, PAGE)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(w.desk.count_logs(&intruder, None).await.unwrap(), 0);
     // Nothing the intruder tried was written.
     assert_eq!(w.store.all_logs().len(), 1);
     assert!(w.store.all_messages().is_empty());
     // Staff see it.
-    assert_eq!(w.desk.ticket_details(&agent(), id).await.unwrap().ticket.id, id);
+    assert_eq!(
+        w.desk.ticket_details(&agent(), id).await.unwrap().ticket.id,
+        id
+    );
 }
 
 #[tokio::test]
@@ -182,7 +230,18 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
     assert_eq!(w.desk.count_tickets(&agent(), percent).await.unwrap(), 1);
     let literal = Keyword::parse("%").unwrap();
     assert_eq!(w.desk.count_tickets(&agent(), literal).await.unwrap(), 1);
-    let page = w.desk.list_tickets(&agent(), None, Page { limit: 2, offset: 1 }).await.unwrap();
+    let page = w
+        .desk
+        .list_tickets(
+            &agent(),
+            None,
+            Page {
+                limit: 2,
+                offset: 1,
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page.len(), 2);
 }
 
@@ -202,10 +261,18 @@ async fn adding_a_message_stores_it_with_attachments_and_one_log_entry() {
     assert_eq!(message.sender, c);
     assert_eq!(message.attachments.len(), 1);
     let logs = w.store.all_logs();
-    assert_eq!(logs.iter().filter(|l| l.action == LogAction::AddedMessage).count(), 1);
+    assert_eq!(
+        logs.iter()
+            .filter(|l| l.action == LogAction::AddedMessage)
+            .count(),
+        1
+    );
     let details = w.desk.ticket_details(&c, id).await.unwrap();
     assert_eq!(details.messages.len(), 1);
-    assert_eq!(details.messages[0].attachments[0].file_name.as_str(), "attachment1.pdf");
+    assert_eq!(
+        details.messages[0].attachments[0].file_name.as_str(),
+        "attachment1.pdf"
+    );
 }
 
 #[tokio::test]
@@ -213,14 +280,26 @@ async fn an_empty_or_oversized_message_is_refused_without_writing() {
     let w = world().await;
     let c = customer("c1");
     let id = open(&w, &c, "Refund").await;
-    let empty = NewMessageInput { body: None, attachments: vec![] };
-    assert!(matches!(w.desk.add_message(&c, id, empty).await, Err(AppError::Invalid(_))));
+    let empty = NewMessageInput {
+        body: None,
+        attachments: vec![],
+    };
+    assert!(matches!(
+        w.desk.add_message(&c, id, empty).await,
+        Err(AppError::Invalid(_))
+    ));
     let one = NewAttachment {
         file_name: FileName::parse("a.pdf").unwrap(),
         file_path: FilePath::parse("/uploads/a.pdf").unwrap(),
     };
-    let eleven = NewMessageInput { body: None, attachments: vec![one; 11] };
-    assert!(matches!(w.desk.add_message(&c, id, eleven).await, Err(AppError::Invalid(_))));
+    let eleven = NewMessageInput {
+        body: None,
+        attachments: vec![one; 11],
+    };
+    assert!(matches!(
+        w.desk.add_message(&c, id, eleven).await,
+        Err(AppError::Invalid(_))
+    ));
     assert!(w.store.all_messages().is_empty());
     assert_eq!(w.store.all_logs().len(), 1);
 }
@@ -230,7 +309,10 @@ async fn a_closed_ticket_takes_no_messages() {
     let w = world().await;
     let c = customer("c1");
     let id = open(&w, &c, "Refund").await;
-    w.desk.change_status(&c, id, TicketStatus::Closed).await.unwrap();
+    w.desk
+        .change_status(&c, id, TicketStatus::Closed)
+        .await
+        .unwrap();
     assert!(matches!(
         w.desk.add_message(&agent(), id, text("late")).await,
         Err(AppError::Conflict(_))
@@ -243,14 +325,25 @@ async fn customer_may_close_or_reopen_a_resolved_ticket_and_nothing_else() {
     let w = world().await;
     let c = customer("c1");
     let id = open(&w, &c, "Refund").await;
-    for to in [TicketStatus::InProgress, TicketStatus::Pending, TicketStatus::Resolved] {
+    for to in [
+        TicketStatus::InProgress,
+        TicketStatus::Pending,
+        TicketStatus::Resolved,
+    ] {
         assert!(matches!(
             w.desk.change_status(&c, id, to).await,
             Err(AppError::Forbidden(_))
         ));
     }
-    w.desk.change_status(&agent(), id, TicketStatus::Resolved).await.unwrap();
-    let reopened = w.desk.change_status(&c, id, TicketStatus::Open).await.unwrap();
+    w.desk
+        .change_status(&agent(), id, TicketStatus::Resolved)
+        .await
+        .unwrap();
+    let reopened = w
+        .desk
+        .change_status(&c, id, TicketStatus::Open)
+        .await
+        .unwrap();
     assert_eq!(reopened.ticket.status, TicketStatus::Open);
     assert_eq!(reopened.ticket.audit.modified_by, c);
     let statuses = w
@@ -266,7 +359,11 @@ async fn customer_may_close_or_reopen_a_resolved_ticket_and_nothing_else() {
 async fn setting_the_current_status_writes_nothing() {
     let w = world().await;
     let id = open(&w, &customer("c1"), "Refund").await;
-    let view = w.desk.change_status(&agent(), id, TicketStatus::Open).await.unwrap();
+    let view = w
+        .desk
+        .change_status(&agent(), id, TicketStatus::Open)
+        .await
+        .unwrap();
     assert_eq!(view.ticket.status, TicketStatus::Open);
     assert_eq!(w.store.all_logs().len(), 1);
 }
@@ -276,7 +373,9 @@ async fn only_admins_manage_categories_and_only_two_levels() {
     let w = world().await;
     for who in [customer("c1"), agent()] {
         assert!(matches!(
-            w.desk.create_category(&who, CategoryName::parse("X").unwrap(), None).await,
+            w.desk
+                .create_category(&who, CategoryName::parse("X").unwrap(), None)
+                .await,
             Err(AppError::Forbidden(_))
         ));
     }
@@ -285,7 +384,9 @@ async fn only_admins_manage_categories_and_only_two_levels() {
         Err(AppError::Invalid(e)) if e[0].field == "parentCategoryId"
     ));
     assert!(matches!(
-        w.desk.create_category(&admin(), CategoryName::parse("refund").unwrap(), None).await,
+        w.desk
+            .create_category(&admin(), CategoryName::parse("refund").unwrap(), None)
+            .await,
         Err(AppError::Conflict(_))
     ));
     assert_eq!(w.desk.list_categories().await.unwrap().len(), 2);

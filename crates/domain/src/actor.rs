@@ -122,7 +122,10 @@ mod tests {
         assert!(UserId::parse("a".repeat(129)).is_err());
         assert!(UserId::parse("a\u{0}b").is_err());
         assert!(UserId::parse(" padded").is_err());
-        assert_eq!(UserId::parse("user01").map(|u| u.as_str().to_owned()), Ok("user01".to_owned()));
+        assert_eq!(
+            UserId::parse("user01").map(|u| u.as_str().to_owned()),
+            Ok("user01".to_owned())
+        );
     }
 
     #[test]

@@ -18,10 +18,14 @@ pub(crate) fn check_len(value: &str, min: usize, max: usize) -> Result<(), Valid
         if min == 1 {
             return Err(ValidationError::new("must not be empty"));
         }
-        return Err(ValidationError::new(format!("must be at least {min} characters")));
+        return Err(ValidationError::new(format!(
+            "must be at least {min} characters"
+        )));
     }
     if len > max {
-        return Err(ValidationError::new(format!("must be at most {max} characters")));
+        return Err(ValidationError::new(format!(
+            "must be at most {max} characters"
+        )));
     }
     Ok(())
 }

@@ -33,5 +33,9 @@ pub type Timestamp = chrono::DateTime<chrono::Utc>;
 /// Truncates a time to whole seconds, the precision ticketd stores and publishes.
 pub fn whole_seconds(t: Timestamp) -> Timestamp {
     use chrono::{SubsecRound, Timelike};
-    if t.nanosecond() == 0 { t } else { t.trunc_subsecs(0) }
+    if t.nanosecond() == 0 {
+        t
+    } else {
+        t.trunc_subsecs(0)
+    }
 }

@@ -1,8 +1,8 @@
+use crate::Timestamp;
 use crate::actor::Actor;
 use crate::error::ValidationError;
 use crate::ids::{LogEntryId, TicketId};
 use crate::ticket::Audit;
-use crate::Timestamp;
 
 /// What a log entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,8 +1,8 @@
+use crate::Timestamp;
 use crate::actor::Actor;
 use crate::error::{ValidationError, check_len};
 use crate::ids::{AttachmentId, MessageId, TicketId};
 use crate::ticket::Audit;
-use crate::Timestamp;
 
 /// The text of a message on a ticket: 1-10000 characters, not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,9 @@ impl MessageBody {
         if s.trim().is_empty() {
             return Err(ValidationError::new("must not be blank"));
         }
-        if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
             return Err(ValidationError::new("must not contain control characters"));
         }
         Ok(Self(s))
@@ -76,7 +78,9 @@ impl FilePath {
             return Err(ValidationError::new("must be a file under /uploads/"));
         }
         if s.contains('\\') || s.contains("://") {
-            return Err(ValidationError::new("must be a plain path, without \\ or a scheme"));
+            return Err(ValidationError::new(
+                "must be a plain path, without \\ or a scheme",
+            ));
         }
         if s.chars().any(char::is_control) {
             return Err(ValidationError::new("must not contain control characters"));
@@ -85,7 +89,9 @@ impl FilePath {
             return Err(ValidationError::new("must not contain . or .. segments"));
         }
         if s.ends_with('/') || s.contains("//") {
-            return Err(ValidationError::new("must name a file, without empty segments"));
+            return Err(ValidationError::new(
+                "must name a file, without empty segments",
+            ));
         }
         Ok(Self(s))
     }

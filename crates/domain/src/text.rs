@@ -2,7 +2,9 @@ use crate::error::{ValidationError, check_len};
 
 /// Refuses control characters other than tab, line feed and carriage return.
 fn check_text_controls(s: &str) -> Result<(), ValidationError> {
-    if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
         return Err(ValidationError::new("must not contain control characters"));
     }
     Ok(())
@@ -168,7 +170,11 @@ mod tests {
         let r = RefId::from_random([0, 31, 32, 255, 7, 8, 9, 10, 11, 12]);
         assert_eq!(r.as_str().len(), 14);
         assert!(r.as_str().starts_with("TKT-"));
-        assert!(r.as_str()[4..].bytes().all(|b| RefId::ALPHABET.contains(&b)));
+        assert!(
+            r.as_str()[4..]
+                .bytes()
+                .all(|b| RefId::ALPHABET.contains(&b))
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
+use crate::Timestamp;
 use crate::actor::{Actor, UserId, UserType};
 use crate::ids::{CategoryId, TicketId};
 use crate::status::TicketStatus;
 use crate::text::{Description, RefId, Subject};
-use crate::Timestamp;
 
 /// Who made a record and who last changed it, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ pub mod testing;
 pub use clock::{Clock, SystemClock};
 pub use error::RepoError;
 pub use model::{
-    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page,
-    StatusChange, TicketDetails, TicketFilter, TicketView,
+    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange,
+    TicketDetails, TicketFilter, TicketView,
 };
 pub use repos::{AuditLogRepository, CategoryRepository, TicketRepository};

@@ -1,7 +1,7 @@
 use ticketd_domain::{
-    Actor, Category, CategoryId, CategoryName, Description, FileName, FilePath, Keyword,
-    LogAction, Message, MessageBody, RefId, Subject, Ticket, TicketId, TicketStatus,
-    Timestamp, UserId, UserType,
+    Actor, Category, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
+    Message, MessageBody, RefId, Subject, Ticket, TicketId, TicketStatus, Timestamp, UserId,
+    UserType,
 };
 
 /// A ticket to store. The store assigns the id.

@@ -3,8 +3,8 @@ use ticketd_domain::{Category, CategoryId, LogEntry, Message, TicketId};
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange,
-    TicketDetails, TicketFilter, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange, TicketDetails,
+    TicketFilter, TicketView,
 };
 
 /// Stores tickets and their messages. Every write takes the log entry that
@@ -12,19 +12,27 @@ use crate::model::{
 #[async_trait]
 pub trait TicketRepository: Send + Sync {
     /// Stores a new ticket and its "created" log entry; returns the new ticket.
-    async fn create(&self, ticket: NewTicket, log: NewLogEntry) -> Result<TicketView, RepoError>;
+    async fn create_ticket(
+        &self,
+        ticket: NewTicket,
+        log: NewLogEntry,
+    ) -> Result<TicketView, RepoError>;
 
     /// A ticket with its category, or `None` if there is none (or it is deleted).
-    async fn get(&self, id: TicketId) -> Result<Option<TicketView>, RepoError>;
+    async fn get_ticket(&self, id: TicketId) -> Result<Option<TicketView>, RepoError>;
 
     /// A ticket with its category, messages and attachments.
-    async fn details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError>;
+    async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError>;
 
     /// The tickets matching `filter`, newest first.
-    async fn list(&self, filter: &TicketFilter, page: Page) -> Result<Vec<TicketView>, RepoError>;
+    async fn list_tickets(
+        &self,
+        filter: &TicketFilter,
+        page: Page,
+    ) -> Result<Vec<TicketView>, RepoError>;
 
     /// How many tickets match `filter`.
-    async fn count(&self, filter: &TicketFilter) -> Result<u64, RepoError>;
+    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, RepoError>;
 
     /// Adds a message with its attachments to a ticket that still takes
     /// messages, with its log entry, and marks the ticket modified.
@@ -50,21 +58,25 @@ pub trait TicketRepository: Send + Sync {
 #[async_trait]
 pub trait CategoryRepository: Send + Sync {
     /// Every active, undeleted category, top-level ones and their children, by id.
-    async fn list_active(&self) -> Result<Vec<Category>, RepoError>;
+    async fn list_active_categories(&self) -> Result<Vec<Category>, RepoError>;
 
     /// One category, whatever its state, or `None`.
-    async fn get(&self, id: CategoryId) -> Result<Option<Category>, RepoError>;
+    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, RepoError>;
 
     /// Stores a new category. `Conflict` if a sibling has the same name.
-    async fn create(&self, category: NewCategory) -> Result<Category, RepoError>;
+    async fn create_category(&self, category: NewCategory) -> Result<Category, RepoError>;
 }
 
 /// Reads the audit log (entries are written by the [`TicketRepository`]).
 #[async_trait]
 pub trait AuditLogRepository: Send + Sync {
     /// The entries matching `filter`, newest first.
-    async fn list(&self, filter: &LogFilter, page: Page) -> Result<Vec<LogEntry>, RepoError>;
+    async fn list_log_entries(
+        &self,
+        filter: &LogFilter,
+        page: Page,
+    ) -> Result<Vec<LogEntry>, RepoError>;
 
     /// How many entries match `filter`.
-    async fn count(&self, filter: &LogFilter) -> Result<u64, RepoError>;
+    async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError>;
 }

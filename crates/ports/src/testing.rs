@@ -15,8 +15,8 @@ use ticketd_domain::{
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange,
-    TicketDetails, TicketFilter, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange, TicketDetails,
+    TicketFilter, TicketView,
 };
 use crate::repos::{AuditLogRepository, CategoryRepository, TicketRepository};
 
@@ -66,7 +66,9 @@ impl InMemoryStore {
     fn lock(&self) -> Result<MutexGuard<'_, State>, RepoError> {
         let state = self.lock_raw();
         if state.unavailable {
-            return Err(RepoError::Unavailable("in-memory store switched off".into()));
+            return Err(RepoError::Unavailable(
+                "in-memory store switched off".into(),
+            ));
         }
         Ok(state)
     }
@@ -84,7 +86,10 @@ impl State {
             .find(|c| c.id == ticket.category_id)
             .cloned()
             .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("ticket without category")))?;
-        Ok(TicketView { ticket: ticket.clone(), category })
+        Ok(TicketView {
+            ticket: ticket.clone(),
+            category,
+        })
     }
 
     fn push_log(&mut self, ticket_id: TicketId, log: NewLogEntry) {
@@ -124,7 +129,9 @@ impl State {
 }
 
 fn page_of<T: Clone>(mut rows: Vec<T>, page: Page) -> Vec<T> {
-    let start = usize::try_from(page.offset).unwrap_or(usize::MAX).min(rows.len());
+    let start = usize::try_from(page.offset)
+        .unwrap_or(usize::MAX)
+        .min(rows.len());
     rows.drain(..start);
     rows.truncate(page.limit as usize);
     rows
@@ -132,7 +139,11 @@ fn page_of<T: Clone>(mut rows: Vec<T>, page: Page) -> Vec<T> {
 
 #[async_trait]
 impl TicketRepository for InMemoryStore {
-    async fn create(&self, new: NewTicket, log: NewLogEntry) -> Result<TicketView, RepoError> {
+    async fn create_ticket(
+        &self,
+        new: NewTicket,
+        log: NewLogEntry,
+    ) -> Result<TicketView, RepoError> {
         let mut s = self.lock()?;
         if s.tickets.iter().any(|t| t.ref_id == new.ref_id) {
             return Err(RepoError::Conflict("duplicate reference".into()));
@@ -157,30 +168,46 @@ impl TicketRepository for InMemoryStore {
         Ok(view)
     }
 
-    async fn get(&self, id: TicketId) -> Result<Option<TicketView>, RepoError> {
+    async fn get_ticket(&self, id: TicketId) -> Result<Option<TicketView>, RepoError> {
         let s = self.lock()?;
         s.live_ticket(id).map(|t| s.view(t)).transpose()
     }
 
-    async fn details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError> {
+    async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError> {
         let s = self.lock()?;
         let Some(ticket) = s.live_ticket(id) else {
             return Ok(None);
         };
         let view = s.view(ticket)?;
-        let messages = s.messages.iter().filter(|m| m.ticket_id == id).cloned().collect();
-        Ok(Some(TicketDetails { ticket: view.ticket, category: view.category, messages }))
+        let messages = s
+            .messages
+            .iter()
+            .filter(|m| m.ticket_id == id)
+            .cloned()
+            .collect();
+        Ok(Some(TicketDetails {
+            ticket: view.ticket,
+            category: view.category,
+            messages,
+        }))
     }
 
-    async fn list(&self, filter: &TicketFilter, page: Page) -> Result<Vec<TicketView>, RepoError> {
+    async fn list_tickets(
+        &self,
+        filter: &TicketFilter,
+        page: Page,
+    ) -> Result<Vec<TicketView>, RepoError> {
         let s = self.lock()?;
         let mut rows: Vec<&Ticket> = s.tickets.iter().filter(|t| s.matches(t, filter)).collect();
         rows.sort_by(|a, b| (b.audit.created_at, b.id).cmp(&(a.audit.created_at, a.id)));
-        let views = rows.into_iter().map(|t| s.view(t)).collect::<Result<Vec<_>, _>>()?;
+        let views = rows
+            .into_iter()
+            .map(|t| s.view(t))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(page_of(views, page))
     }
 
-    async fn count(&self, filter: &TicketFilter) -> Result<u64, RepoError> {
+    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, RepoError> {
         let s = self.lock()?;
         Ok(s.tickets.iter().filter(|t| s.matches(t, filter)).count() as u64)
     }
@@ -244,7 +271,9 @@ impl TicketRepository for InMemoryStore {
             .find(|t| t.id == id && !t.is_delete)
             .ok_or(RepoError::NotFound)?;
         if ticket.status != change.from {
-            return Err(RepoError::Conflict("the ticket's status changed meanwhile".into()));
+            return Err(RepoError::Conflict(
+                "the ticket's status changed meanwhile".into(),
+            ));
         }
         ticket.status = change.to;
         ticket.audit.touch(&change.actor, change.at);
@@ -256,24 +285,29 @@ impl TicketRepository for InMemoryStore {
 
 #[async_trait]
 impl CategoryRepository for InMemoryStore {
-    async fn list_active(&self) -> Result<Vec<Category>, RepoError> {
+    async fn list_active_categories(&self) -> Result<Vec<Category>, RepoError> {
         let s = self.lock()?;
-        Ok(s.categories.iter().filter(|c| c.is_usable()).cloned().collect())
+        Ok(s.categories
+            .iter()
+            .filter(|c| c.is_usable())
+            .cloned()
+            .collect())
     }
 
-    async fn get(&self, id: CategoryId) -> Result<Option<Category>, RepoError> {
+    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, RepoError> {
         Ok(self.lock()?.categories.iter().find(|c| c.id == id).cloned())
     }
 
-    async fn create(&self, new: NewCategory) -> Result<Category, RepoError> {
+    async fn create_category(&self, new: NewCategory) -> Result<Category, RepoError> {
         let mut s = self.lock()?;
         let key = fold_case(new.name.as_str());
-        if s
-            .categories
+        if s.categories
             .iter()
             .any(|c| c.parent_id == new.parent_id && fold_case(c.name.as_str()) == key)
         {
-            return Err(RepoError::Conflict("a category with this name exists".into()));
+            return Err(RepoError::Conflict(
+                "a category with this name exists".into(),
+            ));
         }
         let category = Category {
             id: CategoryId(s.categories.len() as i64 + 1),
@@ -290,15 +324,23 @@ impl CategoryRepository for InMemoryStore {
 
 #[async_trait]
 impl AuditLogRepository for InMemoryStore {
-    async fn list(&self, filter: &LogFilter, page: Page) -> Result<Vec<LogEntry>, RepoError> {
+    async fn list_log_entries(
+        &self,
+        filter: &LogFilter,
+        page: Page,
+    ) -> Result<Vec<LogEntry>, RepoError> {
         let s = self.lock()?;
-        let mut rows: Vec<LogEntry> =
-            s.logs.iter().filter(|e| s.log_matches(e, filter)).cloned().collect();
+        let mut rows: Vec<LogEntry> = s
+            .logs
+            .iter()
+            .filter(|e| s.log_matches(e, filter))
+            .cloned()
+            .collect();
         rows.sort_by(|a, b| (b.action_at, b.id).cmp(&(a.action_at, a.id)));
         Ok(page_of(rows, page))
     }
 
-    async fn count(&self, filter: &LogFilter) -> Result<u64, RepoError> {
+    async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError> {
         let s = self.lock()?;
         Ok(s.logs.iter().filter(|e| s.log_matches(e, filter)).count() as u64)
     }

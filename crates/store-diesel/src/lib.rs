@@ -1,1 +1,296 @@
-//! stub
+//! The diesel store of ticketd: one code path that keeps tickets, messages,
+//! attachments, categories and the audit log in PostgreSQL or in an embedded
+//! SQLite file, through an r2d2 pool.
+//!
+//! [`Store`] implements the storage ports of `ticketd-ports`. Its blocking
+//! database work runs on tokio's blocking threads, never on the caller's; each
+//! write and its log entry share one transaction. Migrations for both
+//! databases are embedded and applied by [`Store::open`].
+
+mod categories;
+mod connection;
+mod logs;
+mod rows;
+mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod tickets;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use ticketd_ports::RepoError;
+
+pub use connection::{AnyConnection, ConnectError, DatabaseUrl};
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+type Pool = r2d2::Pool<connection::Manager>;
+type PooledConnection = r2d2::PooledConnection<connection::Manager>;
+
+/// How the store connects.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Most connections open at once.
+    pub pool_size: u32,
+    /// How long a request waits for a free (or new) connection before the
+    /// store reports itself unavailable.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits on a file locked by another process.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 10,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The SQLite file's folder could not be made.
+    #[error("cannot create the folder of {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No connection could be made.
+    #[error("cannot connect to {target}: {source}")]
+    Connect {
+        /// Which database.
+        target: String,
+        /// Why.
+        source: r2d2::Error,
+    },
+    /// A migration failed.
+    #[error("migrating {target} failed: {message}")]
+    Migrate {
+        /// Which database.
+        target: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Tickets, categories and the audit log in PostgreSQL or SQLite.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    /// SQLite allows one writer at a time: writers queue here instead of failing
+    /// with "database is locked". PostgreSQL needs no such lock.
+    write_lock: Option<Arc<Mutex<()>>>,
+    target: String,
+}
+
+impl Store {
+    /// Connects to `url` (see [`DatabaseUrl::parse`]) and applies pending migrations.
+    pub fn open(url: &str, options: &StoreOptions) -> Result<Self, OpenError> {
+        let url = DatabaseUrl::parse(url);
+        let target = url.describe();
+        let is_sqlite = matches!(url, DatabaseUrl::Sqlite(_));
+        if let DatabaseUrl::Sqlite(path) = &url {
+            let folder = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty());
+            if let Some(folder) = folder {
+                std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+        }
+        let busy_ms = u64::try_from(options.sqlite_busy_timeout.as_millis()).unwrap_or(u64::MAX);
+        let manager = connection::Manager::new(url, busy_ms);
+        let pool = r2d2::Pool::builder()
+            .max_size(options.pool_size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(options.acquire_timeout)
+            .build(manager)
+            .map_err(|source| OpenError::Connect {
+                target: target.clone(),
+                source,
+            })?;
+        let store = Store {
+            pool,
+            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            target,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations; returns how many were applied.
+    pub fn migrate(&self) -> Result<usize, OpenError> {
+        let fail = |message: String| OpenError::Migrate {
+            target: self.target.clone(),
+            message,
+        };
+        let mut conn = self.pool.get().map_err(|e| fail(e.to_string()))?;
+        let applied = match &mut *conn {
+            AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| fail(e.to_string()))?;
+        Ok(applied.len())
+    }
+
+    /// Which database this is, without credentials.
+    pub fn describe(&self) -> &str {
+        &self.target
+    }
+
+    /// Whether the database answers now.
+    pub async fn ping(&self) -> Result<(), RepoError> {
+        self.read(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1").map_err(db_error)
+        })
+        .await
+    }
+
+    /// Runs read-only work on a blocking thread with a pooled connection.
+    async fn read<T, F>(&self, work: F) -> Result<T, RepoError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = checkout(&pool)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs `work` in one transaction on a blocking thread: it commits if `work`
+    /// returns `Ok`, and rolls back otherwise.
+    async fn write<T, F>(&self, work: F) -> Result<T, RepoError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let lock = self.write_lock.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = checkout(&pool)?;
+            let _guard = lock
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
+            diesel::Connection::transaction(&mut *conn, |conn| work(conn).map_err(TxError::Repo))
+                .map_err(TxError::into_repo)
+        })
+        .await
+        .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
+    }
+}
+
+fn checkout(pool: &Pool) -> Result<PooledConnection, RepoError> {
+    pool.get()
+        .map_err(|e| RepoError::Unavailable(e.to_string()))
+}
+
+/// The error of a transaction: the work's own, or diesel's (commit, rollback).
+enum TxError {
+    Repo(RepoError),
+    Diesel(DieselError),
+}
+
+impl From<DieselError> for TxError {
+    fn from(e: DieselError) -> Self {
+        TxError::Diesel(e)
+    }
+}
+
+impl TxError {
+    fn into_repo(self) -> RepoError {
+        match self {
+            TxError::Repo(e) => e,
+            TxError::Diesel(e) => db_error(e),
+        }
+    }
+}
+
+/// Maps a diesel error to what a caller can act on.
+pub(crate) fn db_error(e: DieselError) -> RepoError {
+    match e {
+        DieselError::NotFound => RepoError::NotFound,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            RepoError::Conflict(info.message().to_owned())
+        }
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            info,
+        ) => RepoError::Unavailable(info.message().to_owned()),
+        DieselError::DatabaseError(_, info)
+            if info.message().contains("database is locked")
+                || info.message().contains("terminating connection")
+                || info.message().contains("server closed the connection") =>
+        {
+            RepoError::Unavailable(info.message().to_owned())
+        }
+        other => RepoError::Unexpected(anyhow::Error::new(other)),
+    }
+}
+
+/// Escapes `%`, `_` and `\` so that a user's text matches literally in LIKE.
+pub(crate) fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards_and_the_escape_character() {
+        assert_eq!(like_literal("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(like_literal("plain"), "%plain%");
+    }
+
+    #[test]
+    fn urls_choose_the_database() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u:p@h/db"),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/db"),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db"),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db"),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+    }
+
+    #[test]
+    fn descriptions_hide_credentials() {
+        let d = DatabaseUrl::parse("postgres://user:secret@db:5432/ticketd").describe();
+        assert!(!d.contains("secret"), "{d}");
+        assert!(d.contains("db:5432/ticketd"), "{d}");
+    }
+}

@@ -1,0 +1,70 @@
+//! Reading the audit log.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use ticketd_domain::LogEntry;
+use ticketd_ports::{AuditLogRepository, LogFilter, Page, RepoError};
+
+use crate::rows::{LogRow, count};
+use crate::schema::{ticket_logs, tickets};
+use crate::{AnyConnection, Store, db_error};
+
+fn filtered<'a>(
+    filter: &LogFilter,
+) -> diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::helper_types::Filter<
+        diesel::helper_types::InnerJoin<ticket_logs::table, tickets::table>,
+        diesel::helper_types::Eq<tickets::is_delete, bool>,
+    >,
+    <AnyConnection as Connection>::Backend,
+> {
+    let mut query = ticket_logs::table
+        .inner_join(tickets::table)
+        .filter(tickets::is_delete.eq(false))
+        .into_boxed();
+    if let Some(owner) = &filter.owner {
+        query = query.filter(tickets::user_id.eq(owner.as_str().to_owned()));
+    }
+    if let Some(id) = filter.ticket_id {
+        query = query.filter(ticket_logs::ticket_id.eq(id.get()));
+    }
+    query
+}
+
+#[async_trait]
+impl AuditLogRepository for Store {
+    async fn list_log_entries(
+        &self,
+        filter: &LogFilter,
+        page: Page,
+    ) -> Result<Vec<LogEntry>, RepoError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            filtered(&filter)
+                .order((ticket_logs::action_at.desc(), ticket_logs::id.desc()))
+                .limit(i64::from(page.limit))
+                .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
+                .select(LogRow::as_select())
+                .load::<LogRow>(conn)
+                .map_err(db_error)?
+                .into_iter()
+                .map(LogRow::into_domain)
+                .collect()
+        })
+        .await
+    }
+
+    async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            count(
+                filtered(&filter)
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map_err(db_error)?,
+            )
+        })
+        .await
+    }
+}

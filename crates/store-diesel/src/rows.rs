@@ -1,0 +1,360 @@
+//! Row types, one per table, and their conversion to domain values.
+
+use anyhow::Context;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use ticketd_domain::{
+    Actor, Attachment, AttachmentId, Audit, Category, CategoryId, CategoryName, Description,
+    FileName, FilePath, LogAction, LogEntry, LogEntryId, Message, MessageBody, MessageId, RefId,
+    Subject, Ticket, TicketId, TicketStatus, Timestamp, UserId, UserType,
+};
+use ticketd_ports::RepoError;
+
+use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
+
+pub(crate) fn to_db_time(t: Timestamp) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+fn from_db_time(t: NaiveDateTime) -> Timestamp {
+    Utc.from_utc_datetime(&t)
+}
+
+fn corrupt(what: &str) -> impl FnOnce(ticketd_domain::ValidationError) -> RepoError + '_ {
+    move |e| RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid: {e}"))
+}
+
+fn actor(id: String, user_type: &str) -> Result<Actor, RepoError> {
+    let id = UserId::parse(id).map_err(corrupt("user id"))?;
+    let user_type = UserType::parse(user_type).map_err(corrupt("user type"))?;
+    Ok(Actor::new(id, user_type))
+}
+
+/// The audit columns every table has.
+pub(crate) struct AuditColumns {
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl AuditColumns {
+    fn into_audit(self) -> Result<Audit, RepoError> {
+        Ok(Audit {
+            created_by: actor(self.created_by, &self.created_by_type)?,
+            created_at: from_db_time(self.created_date),
+            modified_by: actor(self.modified_by, &self.modified_by_type)?,
+            modified_at: from_db_time(self.modified_date),
+        })
+    }
+}
+
+macro_rules! audit_of {
+    ($row:expr) => {
+        AuditColumns {
+            created_by: $row.created_by,
+            created_by_type: $row.created_by_type,
+            created_date: $row.created_date,
+            modified_by: $row.modified_by,
+            modified_by_type: $row.modified_by_type,
+            modified_date: $row.modified_date,
+        }
+    };
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ticket_categories)]
+pub(crate) struct CategoryRow {
+    pub id: i64,
+    pub category_name: String,
+    pub parent_category_id: Option<i64>,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl CategoryRow {
+    pub(crate) fn into_domain(self) -> Result<Category, RepoError> {
+        Ok(Category {
+            id: CategoryId(self.id),
+            name: CategoryName::parse(self.category_name).map_err(corrupt("category name"))?,
+            parent_id: self.parent_category_id.map(CategoryId),
+            is_active: self.is_active,
+            is_delete: self.is_delete,
+            audit: audit_of!(self).into_audit()?,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_categories)]
+pub(crate) struct NewCategoryRow {
+    pub category_name: String,
+    pub name_key: String,
+    pub parent_category_id: Option<i64>,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub(crate) struct TicketRow {
+    pub id: i64,
+    pub ref_id: String,
+    pub user_id: String,
+    pub user_type: String,
+    pub category_id: i64,
+    pub sub_category_id: Option<i64>,
+    pub subject: String,
+    pub description: String,
+    pub status: i32,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl TicketRow {
+    pub(crate) fn into_domain(self) -> Result<Ticket, RepoError> {
+        Ok(Ticket {
+            id: TicketId(self.id),
+            ref_id: RefId::parse(self.ref_id).map_err(corrupt("reference"))?,
+            user_id: UserId::parse(self.user_id).map_err(corrupt("user id"))?,
+            user_type: UserType::parse(&self.user_type).map_err(corrupt("user type"))?,
+            category_id: CategoryId(self.category_id),
+            sub_category_id: self.sub_category_id.map(CategoryId),
+            subject: Subject::parse(self.subject).map_err(corrupt("subject"))?,
+            description: Description::parse(self.description).map_err(corrupt("description"))?,
+            status: TicketStatus::from_code(i64::from(self.status)).map_err(corrupt("status"))?,
+            is_active: self.is_active,
+            is_delete: self.is_delete,
+            audit: audit_of!(self).into_audit()?,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tickets)]
+pub(crate) struct NewTicketRow {
+    pub ref_id: String,
+    pub user_id: String,
+    pub user_type: String,
+    pub category_id: i64,
+    pub sub_category_id: Option<i64>,
+    pub subject: String,
+    pub description: String,
+    pub search_text: String,
+    pub status: i32,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ticket_messages)]
+pub(crate) struct MessageRow {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub sender_id: String,
+    pub sender_type: String,
+    pub message: Option<String>,
+    pub sent_at: NaiveDateTime,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl MessageRow {
+    pub(crate) fn into_domain(self, attachments: Vec<Attachment>) -> Result<Message, RepoError> {
+        Ok(Message {
+            id: MessageId(self.id),
+            ticket_id: TicketId(self.ticket_id),
+            sender: actor(self.sender_id, &self.sender_type)?,
+            body: self
+                .message
+                .map(MessageBody::parse)
+                .transpose()
+                .map_err(corrupt("message"))?,
+            sent_at: from_db_time(self.sent_at),
+            is_active: self.is_active,
+            is_delete: self.is_delete,
+            audit: audit_of!(self).into_audit()?,
+            attachments,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_messages)]
+pub(crate) struct NewMessageRow {
+    pub ticket_id: i64,
+    pub sender_id: String,
+    pub sender_type: String,
+    pub message: Option<String>,
+    pub sent_at: NaiveDateTime,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ticket_attachments)]
+pub(crate) struct AttachmentRow {
+    pub id: i64,
+    pub message_id: i64,
+    pub ticket_id: i64,
+    pub file_name: String,
+    pub file_path: String,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl AttachmentRow {
+    pub(crate) fn into_domain(self) -> Result<Attachment, RepoError> {
+        Ok(Attachment {
+            id: AttachmentId(self.id),
+            message_id: MessageId(self.message_id),
+            ticket_id: TicketId(self.ticket_id),
+            file_name: FileName::parse(self.file_name).map_err(corrupt("file name"))?,
+            file_path: FilePath::parse(self.file_path).map_err(corrupt("file path"))?,
+            is_active: self.is_active,
+            is_delete: self.is_delete,
+            audit: audit_of!(self).into_audit()?,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_attachments)]
+pub(crate) struct NewAttachmentRow {
+    pub message_id: i64,
+    pub ticket_id: i64,
+    pub file_name: String,
+    pub file_path: String,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ticket_logs)]
+pub(crate) struct LogRow {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub action_taken: String,
+    pub action_by: String,
+    pub action_by_type: String,
+    pub action_at: NaiveDateTime,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl LogRow {
+    pub(crate) fn into_domain(self) -> Result<LogEntry, RepoError> {
+        Ok(LogEntry {
+            id: LogEntryId(self.id),
+            ticket_id: TicketId(self.ticket_id),
+            action: LogAction::parse(&self.action_taken).map_err(corrupt("log action"))?,
+            action_by: actor(self.action_by, &self.action_by_type)?,
+            action_at: from_db_time(self.action_at),
+            is_active: self.is_active,
+            is_delete: self.is_delete,
+            audit: audit_of!(self).into_audit()?,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ticket_logs)]
+pub(crate) struct NewLogRow {
+    pub ticket_id: i64,
+    pub action_taken: String,
+    pub action_by: String,
+    pub action_by_type: String,
+    pub action_at: NaiveDateTime,
+    pub is_active: bool,
+    pub is_delete: bool,
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_date: NaiveDateTime,
+    pub modified_by: String,
+    pub modified_by_type: String,
+    pub modified_date: NaiveDateTime,
+}
+
+impl NewLogRow {
+    pub(crate) fn new(ticket_id: i64, log: &ticketd_ports::NewLogEntry) -> Self {
+        let at = to_db_time(log.at);
+        Self {
+            ticket_id,
+            action_taken: log.action.as_str().to_owned(),
+            action_by: log.actor.id.as_str().to_owned(),
+            action_by_type: log.actor.user_type.as_str().to_owned(),
+            action_at: at,
+            is_active: true,
+            is_delete: false,
+            created_by: log.actor.id.as_str().to_owned(),
+            created_by_type: log.actor.user_type.as_str().to_owned(),
+            created_date: at,
+            modified_by: log.actor.id.as_str().to_owned(),
+            modified_by_type: log.actor.user_type.as_str().to_owned(),
+            modified_date: at,
+        }
+    }
+}
+
+/// Converts a count from the database.
+pub(crate) fn count(n: i64) -> Result<u64, RepoError> {
+    u64::try_from(n)
+        .context("negative count")
+        .map_err(RepoError::Unexpected)
+}

@@ -1,0 +1,109 @@
+//! The tables, as both databases hold them.
+
+diesel::table! {
+    ticket_categories (id) {
+        id -> BigInt,
+        category_name -> Text,
+        name_key -> Text,
+        parent_category_id -> Nullable<BigInt>,
+        is_active -> Bool,
+        is_delete -> Bool,
+        created_by -> Text,
+        created_by_type -> Text,
+        created_date -> Timestamp,
+        modified_by -> Text,
+        modified_by_type -> Text,
+        modified_date -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        ref_id -> Text,
+        user_id -> Text,
+        user_type -> Text,
+        category_id -> BigInt,
+        sub_category_id -> Nullable<BigInt>,
+        subject -> Text,
+        description -> Text,
+        search_text -> Text,
+        status -> Integer,
+        is_active -> Bool,
+        is_delete -> Bool,
+        created_by -> Text,
+        created_by_type -> Text,
+        created_date -> Timestamp,
+        modified_by -> Text,
+        modified_by_type -> Text,
+        modified_date -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_messages (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        sender_id -> Text,
+        sender_type -> Text,
+        message -> Nullable<Text>,
+        sent_at -> Timestamp,
+        is_active -> Bool,
+        is_delete -> Bool,
+        created_by -> Text,
+        created_by_type -> Text,
+        created_date -> Timestamp,
+        modified_by -> Text,
+        modified_by_type -> Text,
+        modified_date -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_attachments (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        ticket_id -> BigInt,
+        file_name -> Text,
+        file_path -> Text,
+        is_active -> Bool,
+        is_delete -> Bool,
+        created_by -> Text,
+        created_by_type -> Text,
+        created_date -> Timestamp,
+        modified_by -> Text,
+        modified_by_type -> Text,
+        modified_date -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ticket_logs (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        action_taken -> Text,
+        action_by -> Text,
+        action_by_type -> Text,
+        action_at -> Timestamp,
+        is_active -> Bool,
+        is_delete -> Bool,
+        created_by -> Text,
+        created_by_type -> Text,
+        created_date -> Timestamp,
+        modified_by -> Text,
+        modified_by_type -> Text,
+        modified_date -> Timestamp,
+    }
+}
+
+diesel::joinable!(ticket_messages -> tickets (ticket_id));
+diesel::joinable!(ticket_logs -> tickets (ticket_id));
+diesel::joinable!(ticket_attachments -> ticket_messages (message_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    ticket_categories,
+    tickets,
+    ticket_messages,
+    ticket_attachments,
+    ticket_logs,
+);

@@ -1,0 +1,381 @@
+//! The store's repositories against real databases: every test runs on SQLite
+//! and on PostgreSQL.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use ticketd_domain::{
+    Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
+    MessageBody, RefId, Subject, TicketId, TicketStatus, Timestamp, UserId, UserType,
+};
+use ticketd_ports::{
+    AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
+    NewMessage, NewTicket, Page, RepoError, StatusChange, TicketFilter, TicketRepository,
+};
+use ticketd_store_diesel::test_on_both_databases;
+use ticketd_store_diesel::testing::TestDatabase;
+
+const ALL: Page = Page {
+    limit: 1000,
+    offset: 0,
+};
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap()
+}
+
+fn who(id: &str, t: UserType) -> Actor {
+    Actor::new(UserId::parse(id).unwrap(), t)
+}
+
+fn admin() -> Actor {
+    who("admin1", UserType::Admin)
+}
+
+fn log(action: LogAction, actor: &Actor, at: Timestamp) -> NewLogEntry {
+    NewLogEntry {
+        action,
+        actor: actor.clone(),
+        at,
+    }
+}
+
+async fn category(db: &TestDatabase, name: &str, parent: Option<CategoryId>) -> CategoryId {
+    let new = NewCategory {
+        name: CategoryName::parse(name).unwrap(),
+        parent_id: parent,
+        actor: admin(),
+        at: t0(),
+    };
+    db.store.create_category(new).await.unwrap().id
+}
+
+async fn ticket(
+    db: &TestDatabase,
+    cat: CategoryId,
+    owner: &str,
+    subject: &str,
+    at: Timestamp,
+) -> TicketId {
+    let actor = who(owner, UserType::Customer);
+    let new = NewTicket {
+        ref_id: RefId::from_random(rand::random()),
+        user_id: actor.id.clone(),
+        user_type: UserType::Customer,
+        category_id: cat,
+        sub_category_id: None,
+        subject: Subject::parse(subject).unwrap(),
+        description: Description::parse("See subject").unwrap(),
+        status: TicketStatus::Open,
+        actor: actor.clone(),
+        at,
+    };
+    db.store
+        .create_ticket(new, log(LogAction::CreatedTicket, &actor, at))
+        .await
+        .unwrap()
+        .ticket
+        .id
+}
+
+fn message(actor: &Actor, text: &str, files: &[&str]) -> NewMessage {
+    NewMessage {
+        sender: actor.clone(),
+        body: Some(MessageBody::parse(text).unwrap()),
+        attachments: files
+            .iter()
+            .map(|f| NewAttachment {
+                file_name: FileName::parse(*f).unwrap(),
+                file_path: FilePath::parse(format!("/uploads/{f}")).unwrap(),
+            })
+            .collect(),
+        at: t0() + Duration::minutes(5),
+    }
+}
+
+async fn log_count(db: &TestDatabase, ticket_id: TicketId) -> u64 {
+    let filter = LogFilter {
+        owner: None,
+        ticket_id: Some(ticket_id),
+    };
+    db.store.count_log_entries(&filter).await.unwrap()
+}
+
+fn keyword(k: &str) -> TicketFilter {
+    TicketFilter {
+        owner: None,
+        keyword: Keyword::parse(k).unwrap(),
+    }
+}
+
+test_on_both_databases! { tokio::test(flavor = "multi_thread");
+
+async fn a_created_ticket_reads_back_field_for_field(db: &TestDatabase) {
+    let top = category(db, "Refund", None).await;
+    let sub = category(db, "Card", Some(top)).await;
+    let agent = who("agent1", UserType::Agent);
+    let new = NewTicket {
+        ref_id: RefId::parse("TKT-ABCDEFGHJK").unwrap(),
+        user_id: UserId::parse("user01").unwrap(),
+        user_type: UserType::Customer,
+        category_id: top,
+        sub_category_id: Some(sub),
+        subject: Subject::parse("Refund Request").unwrap(),
+        description: Description::parse("Request for a refund on order #XYZ\nThanks").unwrap(),
+        status: TicketStatus::Open,
+        actor: agent.clone(),
+        at: t0(),
+    };
+    let created = db.store.create_ticket(new, log(LogAction::CreatedTicket, &agent, t0())).await.unwrap();
+    let read = db.store.get_ticket(created.ticket.id).await.unwrap().unwrap();
+    assert_eq!(read, created);
+    let t = &read.ticket;
+    assert_eq!(t.ref_id.as_str(), "TKT-ABCDEFGHJK");
+    assert_eq!(t.user_id.as_str(), "user01");
+    assert_eq!(t.sub_category_id, Some(sub));
+    assert_eq!(t.description.as_str(), "Request for a refund on order #XYZ\nThanks");
+    assert_eq!(t.audit.created_by, agent);
+    assert_eq!(t.audit.created_at, t0());
+    assert_eq!(read.category.name.as_str(), "Refund");
+    assert_eq!(read.category.parent_id, None);
+    let logs = db.store.list_log_entries(&LogFilter::default(), ALL).await.unwrap();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].action, LogAction::CreatedTicket);
+    assert_eq!(logs[0].action_by, agent);
+    assert_eq!(logs[0].action_at, t0());
+    assert!(db.store.get_ticket(TicketId(999_999)).await.unwrap().is_none());
+}
+
+async fn a_duplicate_reference_is_a_conflict(db: &TestDatabase) {
+    let top = category(db, "Refund", None).await;
+    let c = who("c1", UserType::Customer);
+    let make = || NewTicket {
+        ref_id: RefId::parse("TKT-SAME").unwrap(),
+        user_id: c.id.clone(),
+        user_type: UserType::Customer,
+        category_id: top,
+        sub_category_id: None,
+        subject: Subject::parse("s").unwrap(),
+        description: Description::parse("d").unwrap(),
+        status: TicketStatus::Open,
+        actor: c.clone(),
+        at: t0(),
+    };
+    db.store.create_ticket(make(), log(LogAction::CreatedTicket, &c, t0())).await.unwrap();
+    let again = db.store.create_ticket(make(), log(LogAction::CreatedTicket, &c, t0())).await;
+    assert!(matches!(again, Err(RepoError::Conflict(_))), "{again:?}");
+    assert_eq!(db.store.count_log_entries(&LogFilter::default()).await.unwrap(), 1);
+}
+
+async fn lists_are_newest_first_paged_and_counted_without_paging(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(ticket(db, top, "c1", &format!("T{i}"), t0() + Duration::hours(i)).await);
+    }
+    // Two tickets in the same second: the later id comes first.
+    ids.push(ticket(db, top, "c1", "T5", t0() + Duration::hours(4)).await);
+    let all = db.store.list_tickets(&TicketFilter::default(), ALL).await.unwrap();
+    let got: Vec<TicketId> = all.iter().map(|v| v.ticket.id).collect();
+    let want = vec![ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]];
+    assert_eq!(got, want);
+    let page = db.store.list_tickets(&TicketFilter::default(), Page { limit: 2, offset: 2 }).await.unwrap();
+    let got: Vec<TicketId> = page.iter().map(|v| v.ticket.id).collect();
+    assert_eq!(got, vec![ids[3], ids[2]]);
+    let beyond = db.store.list_tickets(&TicketFilter::default(), Page { limit: 10, offset: 100 }).await.unwrap();
+    assert!(beyond.is_empty());
+    assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 6);
+}
+
+async fn keyword_search_is_case_insensitive_and_takes_wildcards_literally(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    ticket(db, top, "c1", "Refund Request", t0()).await;
+    ticket(db, top, "c1", "50% discount missing", t0()).await;
+    ticket(db, top, "c1", "under_score and back\\slash", t0()).await;
+    ticket(db, top, "c1", "ÜBER große Sorge", t0()).await;
+    let count = |k: &'static str| async move { db.store.count_tickets(&keyword(k)).await.unwrap() };
+    assert_eq!(count("refund").await, 1);
+    assert_eq!(count("REFUND request").await, 1);
+    assert_eq!(count("%").await, 1);
+    assert_eq!(count("50%").await, 1);
+    assert_eq!(count("_").await, 1);
+    assert_eq!(count("d_r").await, 0, "_ must not match any character (\"der\")");
+    assert_eq!(count("\\").await, 1);
+    assert_eq!(count("über").await, 1);
+    assert_eq!(count("GROSSE").await, 0);
+    assert_eq!(count("GROẞE").await + count("große").await, 2);
+    assert_eq!(count("nothing like it").await, 0);
+    // The description and the reference are searched too.
+    assert_eq!(count("see subject").await, 4);
+    let one = db.store.list_tickets(&keyword("refund"), ALL).await.unwrap();
+    let reference = one[0].ticket.ref_id.as_str().to_lowercase();
+    assert_eq!(db.store.count_tickets(&keyword(&reference)).await.unwrap(), 1);
+}
+
+async fn owner_filter_scopes_tickets_and_logs(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let mine = ticket(db, top, "c1", "mine", t0()).await;
+    ticket(db, top, "c2", "theirs", t0()).await;
+    let c1 = TicketFilter { owner: Some(UserId::parse("c1").unwrap()), keyword: None };
+    let listed = db.store.list_tickets(&c1, ALL).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].ticket.id, mine);
+    assert_eq!(db.store.count_tickets(&c1).await.unwrap(), 1);
+    let logs_c1 = LogFilter { owner: Some(UserId::parse("c1").unwrap()), ticket_id: None };
+    let entries = db.store.list_log_entries(&logs_c1, ALL).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].ticket_id, mine);
+    assert_eq!(db.store.count_log_entries(&LogFilter::default()).await.unwrap(), 2);
+}
+
+async fn a_message_lands_with_its_attachments_and_log_entry(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let agent = who("agent1", UserType::Agent);
+    let msg = message(&agent, "Looking into it", &["a.pdf", "b.png"]);
+    let at = msg.at;
+    let stored = db.store.add_message(id, msg, log(LogAction::AddedMessage, &agent, at)).await.unwrap();
+    assert_eq!(stored.sender, agent);
+    assert_eq!(stored.body.as_ref().map(|b| b.as_str()), Some("Looking into it"));
+    assert_eq!(stored.attachments.len(), 2);
+    assert_eq!(stored.sent_at, at);
+    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    assert_eq!(details.messages, vec![stored]);
+    let names: Vec<&str> =
+        details.messages[0].attachments.iter().map(|a| a.file_name.as_str()).collect();
+    assert_eq!(names, ["a.pdf", "b.png"]);
+    assert_eq!(details.ticket.audit.modified_by, agent);
+    assert_eq!(details.ticket.audit.modified_at, at);
+    assert_eq!(log_count(db, id).await, 2);
+}
+
+async fn a_message_without_text_keeps_its_attachments(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let c = who("c1", UserType::Customer);
+    let mut msg = message(&c, "x", &["only.pdf"]);
+    msg.body = None;
+    db.store.add_message(id, msg, log(LogAction::AddedMessage, &c, t0())).await.unwrap();
+    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    assert_eq!(details.messages[0].body, None);
+    assert_eq!(details.messages[0].attachments.len(), 1);
+}
+
+async fn a_failed_write_leaves_no_message_attachment_or_log(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    // Break the log table so that the last statement of the transaction fails.
+    db.execute("ALTER TABLE ticket_logs RENAME TO ticket_logs_away");
+    let c = who("c1", UserType::Customer);
+    let r = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0())).await;
+    assert!(r.is_err());
+    db.execute("ALTER TABLE ticket_logs_away RENAME TO ticket_logs");
+    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    assert!(details.messages.is_empty(), "message rolled back");
+    assert_eq!(details.ticket.audit.modified_at, t0(), "ticket untouched");
+    assert_eq!(log_count(db, id).await, 1);
+    // And nothing of it is left in the attachment table either.
+    let again = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0())).await.unwrap();
+    assert_eq!(db.store.ticket_details(id).await.unwrap().unwrap().messages, vec![again]);
+}
+
+async fn a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let c = who("c1", UserType::Customer);
+    let change = StatusChange { from: TicketStatus::Open, to: TicketStatus::Closed, actor: c.clone(), at: t0() };
+    db.store.change_status(id, change, log(LogAction::UpdatedStatus, &c, t0())).await.unwrap();
+    let r = db.store.add_message(id, message(&c, "late", &[]), log(LogAction::AddedMessage, &c, t0())).await;
+    assert!(matches!(r, Err(RepoError::Conflict(_))), "{r:?}");
+    let r = db.store.add_message(TicketId(424_242), message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0())).await;
+    assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
+    assert!(db.store.ticket_details(id).await.unwrap().unwrap().messages.is_empty());
+    assert_eq!(log_count(db, id).await, 2);
+}
+
+async fn a_status_change_applies_only_from_the_status_it_was_decided_on(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let agent = who("agent1", UserType::Agent);
+    let later = t0() + Duration::minutes(1);
+    let change = |from, to| StatusChange { from, to, actor: agent.clone(), at: later };
+    let view = db
+        .store
+        .change_status(id, change(TicketStatus::Open, TicketStatus::Resolved), log(LogAction::UpdatedStatus, &agent, later))
+        .await
+        .unwrap();
+    assert_eq!(view.ticket.status, TicketStatus::Resolved);
+    assert_eq!(view.ticket.audit.modified_by, agent);
+    assert_eq!(view.ticket.audit.modified_at, later);
+    let stale = db
+        .store
+        .change_status(id, change(TicketStatus::Open, TicketStatus::Closed), log(LogAction::UpdatedStatus, &agent, later))
+        .await;
+    assert!(matches!(stale, Err(RepoError::Conflict(_))), "{stale:?}");
+    assert_eq!(db.store.get_ticket(id).await.unwrap().unwrap().ticket.status, TicketStatus::Resolved);
+    assert_eq!(log_count(db, id).await, 2);
+    let missing = db
+        .store
+        .change_status(TicketId(777_777), change(TicketStatus::Open, TicketStatus::Closed), log(LogAction::UpdatedStatus, &agent, later))
+        .await;
+    assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+}
+
+async fn deleted_tickets_vanish_from_every_read(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "gone", t0()).await;
+    ticket(db, top, "c1", "kept", t0()).await;
+    db.execute(&format!("UPDATE tickets SET is_delete = TRUE WHERE id = {id}"));
+    assert!(db.store.get_ticket(id).await.unwrap().is_none());
+    assert!(db.store.ticket_details(id).await.unwrap().is_none());
+    assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 1);
+    assert_eq!(log_count(db, id).await, 0);
+    let c = who("c1", UserType::Customer);
+    let r = db.store.add_message(id, message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0())).await;
+    assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
+}
+
+async fn category_names_are_unique_per_level_ignoring_case(db: &TestDatabase) {
+    let top = category(db, "Refund", None).await;
+    let other = category(db, "Billing", None).await;
+    category(db, "Card", Some(top)).await;
+    category(db, "Card", Some(other)).await;
+    let dup = NewCategory { name: CategoryName::parse("REFUND").unwrap(), parent_id: None, actor: admin(), at: t0() };
+    let r = db.store.create_category(dup).await;
+    assert!(matches!(r, Err(RepoError::Conflict(_))), "{r:?}");
+    let listed = db.store.list_active_categories().await.unwrap();
+    let names: Vec<(&str, Option<CategoryId>)> =
+        listed.iter().map(|c| (c.name.as_str(), c.parent_id)).collect();
+    assert_eq!(names, [("Refund", None), ("Billing", None), ("Card", Some(top)), ("Card", Some(other))]);
+    db.execute(&format!("UPDATE ticket_categories SET is_active = FALSE WHERE id = {other}"));
+    assert_eq!(db.store.list_active_categories().await.unwrap().len(), 3);
+    let inactive = db.store.get_category(other).await.unwrap().unwrap();
+    assert!(!inactive.is_active);
+}
+
+async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "busy", t0()).await;
+    let store = Arc::new(db.store.clone());
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let a = who(&format!("agent{w}"), UserType::Agent);
+            for i in 0..15 {
+                let m = message(&a, &format!("m{w}-{i}"), &["f.txt"]);
+                store.add_message(id, m, log(LogAction::AddedMessage, &a, t0())).await?;
+            }
+            Ok::<_, RepoError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    assert_eq!(details.messages.len(), 120);
+    assert!(details.messages.iter().all(|m| m.attachments.len() == 1));
+    assert_eq!(log_count(db, id).await, 121);
+}
+
+}
