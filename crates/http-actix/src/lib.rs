@@ -1,1 +1,125 @@
-//! stub
+//! The HTTP adapter of ticketd: the published support-ticket REST API over
+//! actix-web, its OpenAPI document (utoipa) and Swagger UI.
+//!
+//! [`build_app`] gives a ready actix `App` over a [`SupportDesk`]; the server
+//! binary only binds it. Handlers convert JSON to domain values at the border,
+//! call the use cases, and map every error to the documented envelope.
+
+pub mod auth;
+mod dto;
+mod envelope;
+mod error;
+mod input;
+mod openapi;
+mod routes;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpResponse, middleware, web};
+use ticketd_app::SupportDesk;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use auth::{Authenticated, Claims, JwtKeys};
+pub use error::ApiError;
+pub use input::BodyLimit;
+pub use openapi::OPENAPI_PATH;
+pub use routes::PREFIX;
+
+/// The header carrying each request's id.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the HTTP layer can be tuned by.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    /// The largest JSON body accepted, in bytes (larger gets 413).
+    pub json_limit: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            json_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// A request's id, as found in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Takes a client's `X-Request-Id` if it is short and plain, or makes one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()))
+}
+
+/// The whole HTTP application: the API under [`PREFIX`], the OpenAPI document
+/// at [`OPENAPI_PATH`], Swagger UI at `/swagger-ui/`, and JSON errors for
+/// everything else.
+pub fn build_app(
+    desk: SupportDesk,
+    keys: JwtKeys,
+    settings: HttpSettings,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base_document())
+        .app_data(web::Data::new(desk))
+        .app_data(web::Data::new(keys))
+        .app_data(BodyLimit(settings.json_limit))
+        .service(routes::api_scope())
+        .split_for_parts();
+    let table = web::Data::new(openapi::RouteTable::from_document(&api));
+    app.app_data(table)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
+        .route(
+            "/swagger-ui",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/swagger-ui/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(openapi::fallback))
+        .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        .wrap_fn(|req, srv| {
+            let id = request_id(&req);
+            req.extensions_mut().insert(RequestId(id.clone()));
+            let call = srv.call(req);
+            async move {
+                let mut res = call.await?;
+                if res.status().is_server_error() {
+                    match res.response().error() {
+                        Some(e) => log::error!("request {id} failed: {e}"),
+                        None => log::error!("request {id} failed with {}", res.status()),
+                    }
+                }
+                if let Ok(value) = HeaderValue::from_str(&id) {
+                    res.headers_mut().insert(REQUEST_ID, value);
+                }
+                Ok(res)
+            }
+        })
+        .wrap(middleware::Logger::new(
+            r#"%{r}a "%r" %s %b %Dms id=%{x-request-id}o"#,
+        ))
+}

@@ -1,1 +1,120 @@
-fn main() {}
+//! `ticketd`: the support-ticket server.
+
+mod config;
+
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ticketd_app::SupportDesk;
+use ticketd_domain::{Actor, UserId, UserType};
+use ticketd_http_actix::{HttpSettings, JwtKeys, build_app};
+use ticketd_ports::SystemClock;
+use ticketd_store_diesel::{Store, StoreOptions};
+
+use crate::config::Config;
+
+/// The support-ticket server. Configured through the environment: see the README.
+#[derive(Parser)]
+#[command(name = "ticketd", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print a signed token for a user.
+    Token {
+        /// The user's id (the token's `sub`).
+        #[arg(long)]
+        sub: String,
+        /// customer, agent or admin.
+        #[arg(long = "user-type")]
+        user_type: String,
+        /// How long the token is valid, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// A display name (the `name` claim).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let options = StoreOptions {
+        pool_size: config.pool_size,
+        acquire_timeout: config.acquire_timeout,
+        ..StoreOptions::default()
+    };
+    Store::open(&config.database_url, &options).context("opening the database")
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
+    let store = {
+        let config = config.clone();
+        actix_web::rt::task::spawn_blocking(move || open_store(&config))
+            .await
+            .context("opening the database")??
+    };
+    log::info!("using {}", store.describe());
+    let store = Arc::new(store);
+    let desk = SupportDesk::new(store.clone(), store.clone(), store, Arc::new(SystemClock));
+    let settings = HttpSettings {
+        json_limit: config.json_limit,
+    };
+    let mut server = HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings));
+    if let Some(workers) = config.workers {
+        server = server.workers(workers);
+    }
+    let server = server
+        .bind(&config.bind)
+        .with_context(|| format!("binding {}", config.bind))?;
+    for addr in server.addrs() {
+        log::info!("serving on http://{addr} (Swagger UI at http://{addr}/swagger-ui/)");
+    }
+    server.run().await.context("serving")?;
+    log::info!("stopped");
+    Ok(())
+}
+
+fn token(
+    config: &Config,
+    sub: String,
+    user_type: &str,
+    ttl: u64,
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    let id = UserId::parse(sub).map_err(|e| anyhow::anyhow!("--sub {e}"))?;
+    let user_type = UserType::parse(user_type).map_err(|e| anyhow::anyhow!("--user-type {e}"))?;
+    let keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
+    let token = keys.issue(&Actor::new(id, user_type), name, ttl)?;
+    println!("{token}");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
+        Command::Migrate => {
+            let store = open_store(&config)?;
+            log::info!("{} is up to date", store.describe());
+            Ok(())
+        }
+        Command::Token {
+            sub,
+            user_type,
+            ttl,
+            name,
+        } => token(&config, sub, &user_type, ttl, name.as_deref()),
+    }
+}

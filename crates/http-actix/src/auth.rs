@@ -1,0 +1,152 @@
+//! Bearer-token authentication: HS256 JWTs carrying the user's id and kind.
+
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use ticketd_domain::{Actor, UserId, UserType};
+
+use crate::error::ApiError;
+
+/// The claims of a ticketd token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's id.
+    pub sub: String,
+    /// `customer`, `agent` or `admin`.
+    #[serde(rename = "userType")]
+    pub user_type: String,
+    /// Expiry, in seconds since the Unix epoch.
+    pub exp: u64,
+    /// The user's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Signs and checks tokens with one shared secret.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Arc<Validation>,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtKeys(..)")
+    }
+}
+
+/// Why a token could not be issued.
+#[derive(Debug)]
+pub struct TokenError(String);
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+impl JwtKeys {
+    /// Keys from the shared secret.
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_exp = true;
+        validation.leeway = 30;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation: Arc::new(validation),
+        }
+    }
+
+    /// Signs a token for `actor`, valid for `ttl_seconds`.
+    pub fn issue(
+        &self,
+        actor: &Actor,
+        name: Option<&str>,
+        ttl_seconds: u64,
+    ) -> Result<String, TokenError> {
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+        let claims = Claims {
+            sub: actor.id.as_str().to_owned(),
+            user_type: actor.user_type.as_str().to_owned(),
+            exp: now.saturating_add(ttl_seconds),
+            name: name.map(str::to_owned),
+        };
+        self.sign(&claims)
+    }
+
+    /// Signs any claims (tests use it for expired or odd tokens).
+    pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| TokenError(e.to_string()))
+    }
+
+    /// Checks a token and gives the actor it names.
+    pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                let why = match e.kind() {
+                    ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::InvalidSignature => "the token's signature is invalid",
+                    ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
+                    ErrorKind::MissingRequiredClaim(_) => {
+                        "the token lacks a required claim (sub, exp)"
+                    }
+                    _ => "the token is malformed",
+                };
+                ApiError::unauthorized(format!("Unauthorized: {why}"))
+            })?;
+        let claims = data.claims;
+        let id = UserId::parse(claims.sub)
+            .map_err(|e| ApiError::unauthorized(format!("Unauthorized: the token's sub {e}")))?;
+        let user_type = UserType::parse(&claims.user_type).map_err(|_| {
+            ApiError::unauthorized(
+                "Unauthorized: the token's userType must be customer, agent or admin",
+            )
+        })?;
+        Ok(Actor::new(id, user_type))
+    }
+}
+
+/// The authenticated user of a request: a handler that takes it answers 401
+/// to a request without a valid `Authorization: Bearer` token.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Actor);
+
+fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::internal("JwtKeys are not configured"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized("Unauthorized: send Authorization: Bearer <token>")
+    })?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::unauthorized("Unauthorized: the Authorization header is malformed")
+    })?;
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => {
+            return Err(ApiError::unauthorized(
+                "Unauthorized: use the Bearer scheme",
+            ));
+        }
+    };
+    keys.verify(token)
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(Authenticated))
+    }
+}

@@ -1,0 +1,688 @@
+//! The JSON shapes of the API, named and typed exactly as the published
+//! document shows them, and their conversion from and to domain values.
+
+use chrono::SecondsFormat;
+use serde::{Deserialize, Serialize};
+use ticketd_app::{FieldError, NewMessageInput, OpenTicketInput};
+use ticketd_domain::{
+    Actor, Attachment, Audit, Category, CategoryId, CategoryName, Description, FileName, FilePath,
+    LogEntry, Message, MessageBody, Subject, Ticket, TicketStatus, Timestamp, UserId, UserType,
+};
+use ticketd_ports::{NewAttachment, TicketDetails, TicketView};
+use utoipa::ToSchema;
+
+/// Formats a time as the API does: RFC 3339, UTC, whole seconds, `Z`.
+pub fn time(t: Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The kind of a user, as tokens and records name it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UserTypeDto {
+    /// A customer: sees its own tickets only.
+    Customer,
+    /// A support agent.
+    Agent,
+    /// An administrator.
+    Admin,
+}
+
+impl From<UserType> for UserTypeDto {
+    fn from(t: UserType) -> Self {
+        match t {
+            UserType::Customer => UserTypeDto::Customer,
+            UserType::Agent => UserTypeDto::Agent,
+            UserType::Admin => UserTypeDto::Admin,
+        }
+    }
+}
+
+/// A ticket's status by name (the update call takes its code, 1-5).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusName {
+    /// 1
+    Open,
+    /// 2
+    InProgress,
+    /// 3
+    Pending,
+    /// 4
+    Resolved,
+    /// 5
+    Closed,
+}
+
+impl From<TicketStatus> for StatusName {
+    fn from(s: TicketStatus) -> Self {
+        match s {
+            TicketStatus::Open => StatusName::Open,
+            TicketStatus::InProgress => StatusName::InProgress,
+            TicketStatus::Pending => StatusName::Pending,
+            TicketStatus::Resolved => StatusName::Resolved,
+            TicketStatus::Closed => StatusName::Closed,
+        }
+    }
+}
+
+/// A category, as `ticketCategory` of a ticket and in the category list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryDto {
+    /// Who made it.
+    #[schema(example = "admin")]
+    pub created_by: String,
+    /// When it was made.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub created_date: String,
+    /// Who last changed it.
+    #[schema(example = "admin")]
+    pub modified_by: String,
+    /// When it was last changed.
+    #[schema(example = "2025-04-01T10:30:00Z", format = DateTime)]
+    pub modified_date: String,
+    /// Its id.
+    #[schema(example = 1)]
+    pub id: i64,
+    /// Its name.
+    #[schema(example = "Refund")]
+    pub category_name: String,
+    /// Its parent's id; `0` for a top-level category.
+    #[schema(example = 0)]
+    pub parent_category_id: i64,
+    /// Whether it can be used.
+    #[schema(example = true)]
+    pub is_active: bool,
+    /// Whether it is deleted.
+    #[schema(example = false)]
+    pub is_delete: bool,
+    /// The kind of user who made it.
+    pub created_by_type: UserTypeDto,
+    /// The kind of user who last changed it.
+    pub modified_by_type: UserTypeDto,
+}
+
+impl From<&Category> for CategoryDto {
+    fn from(c: &Category) -> Self {
+        Self {
+            created_by: c.audit.created_by.id.to_string(),
+            created_date: time(c.audit.created_at),
+            modified_by: c.audit.modified_by.id.to_string(),
+            modified_date: time(c.audit.modified_at),
+            id: c.id.get(),
+            category_name: c.name.as_str().to_owned(),
+            parent_category_id: c.parent_id.map_or(0, CategoryId::get),
+            is_active: c.is_active,
+            is_delete: c.is_delete,
+            created_by_type: c.audit.created_by.user_type.into(),
+            modified_by_type: c.audit.modified_by.user_type.into(),
+        }
+    }
+}
+
+/// A ticket in a list, with its category.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketDto {
+    /// Who opened it.
+    #[schema(example = "admin")]
+    pub created_by: String,
+    /// When it was opened.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub created_date: String,
+    /// Who last changed it (a message, a status).
+    #[schema(example = "admin")]
+    pub modified_by: String,
+    /// When it was last changed.
+    #[schema(example = "2025-04-01T10:30:00Z", format = DateTime)]
+    pub modified_date: String,
+    /// Its id.
+    #[schema(example = 123)]
+    pub id: i64,
+    /// Its public reference, assigned by the server.
+    #[schema(example = "TKT-7K3M9Q2XAB")]
+    pub ref_id: String,
+    /// The customer it belongs to.
+    #[schema(example = "user01")]
+    pub user_id: String,
+    /// That user's kind.
+    pub user_type: UserTypeDto,
+    /// Its top-level category.
+    #[schema(example = 1)]
+    pub category_id: i64,
+    /// Its sub-category; `0` for none.
+    #[schema(example = 1)]
+    pub sub_category_id: i64,
+    /// Its subject.
+    #[schema(example = "Refund Request")]
+    pub subject: String,
+    /// Its description.
+    #[schema(example = "Request for a refund on order #XYZ")]
+    pub description: String,
+    /// Whether it is active.
+    #[schema(example = true)]
+    pub is_active: bool,
+    /// Whether it is deleted.
+    #[schema(example = false)]
+    pub is_delete: bool,
+    /// Where it stands.
+    pub status: StatusName,
+    /// The kind of user who opened it.
+    pub created_by_type: UserTypeDto,
+    /// The kind of user who last changed it.
+    pub modified_by_type: UserTypeDto,
+    /// The category it is filed under.
+    pub ticket_category: CategoryDto,
+}
+
+impl TicketDto {
+    fn new(t: &Ticket, category: &Category) -> Self {
+        Self {
+            created_by: t.audit.created_by.id.to_string(),
+            created_date: time(t.audit.created_at),
+            modified_by: t.audit.modified_by.id.to_string(),
+            modified_date: time(t.audit.modified_at),
+            id: t.id.get(),
+            ref_id: t.ref_id.as_str().to_owned(),
+            user_id: t.user_id.to_string(),
+            user_type: t.user_type.into(),
+            category_id: t.category_id.get(),
+            sub_category_id: t.sub_category_id.map_or(0, CategoryId::get),
+            subject: t.subject.as_str().to_owned(),
+            description: t.description.as_str().to_owned(),
+            is_active: t.is_active,
+            is_delete: t.is_delete,
+            status: t.status.into(),
+            created_by_type: t.audit.created_by.user_type.into(),
+            modified_by_type: t.audit.modified_by.user_type.into(),
+            ticket_category: category.into(),
+        }
+    }
+}
+
+impl From<&TicketView> for TicketDto {
+    fn from(v: &TicketView) -> Self {
+        Self::new(&v.ticket, &v.category)
+    }
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentDto {
+    /// Who attached it.
+    #[schema(example = "user01")]
+    pub created_by: String,
+    /// When.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub created_date: String,
+    /// Who last changed it.
+    #[schema(example = "user01")]
+    pub modified_by: String,
+    /// When.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub modified_date: String,
+    /// Its id.
+    #[schema(example = 789)]
+    pub id: i64,
+    /// The ticket.
+    #[schema(example = 123)]
+    pub ticket_id: i64,
+    /// The message it belongs to.
+    #[schema(example = 456)]
+    pub message_id: i64,
+    /// The name shown to people.
+    #[schema(example = "attachment1.pdf")]
+    pub file_name: String,
+    /// Where the file lives.
+    #[schema(example = "/uploads/attachment1.pdf")]
+    pub file_path: String,
+    /// Whether it is active.
+    #[schema(example = true)]
+    pub is_active: bool,
+    /// Whether it is deleted.
+    #[schema(example = false)]
+    pub is_delete: bool,
+    /// The kind of user who attached it.
+    pub created_by_type: UserTypeDto,
+    /// The kind of user who last changed it.
+    pub modified_by_type: UserTypeDto,
+}
+
+impl From<&Attachment> for AttachmentDto {
+    fn from(a: &Attachment) -> Self {
+        Self {
+            created_by: a.audit.created_by.id.to_string(),
+            created_date: time(a.audit.created_at),
+            modified_by: a.audit.modified_by.id.to_string(),
+            modified_date: time(a.audit.modified_at),
+            id: a.id.get(),
+            ticket_id: a.ticket_id.get(),
+            message_id: a.message_id.get(),
+            file_name: a.file_name.as_str().to_owned(),
+            file_path: a.file_path.as_str().to_owned(),
+            is_active: a.is_active,
+            is_delete: a.is_delete,
+            created_by_type: a.audit.created_by.user_type.into(),
+            modified_by_type: a.audit.modified_by.user_type.into(),
+        }
+    }
+}
+
+/// A message on a ticket, with its attachments.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDto {
+    /// Who wrote it.
+    #[schema(example = "user01")]
+    pub created_by: String,
+    /// When.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub created_date: String,
+    /// Who last changed it.
+    #[schema(example = "user01")]
+    pub modified_by: String,
+    /// When.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub modified_date: String,
+    /// Its id.
+    #[schema(example = 456)]
+    pub id: i64,
+    /// The ticket.
+    #[schema(example = 123)]
+    pub ticket_id: i64,
+    /// The sender's user id.
+    #[schema(example = "user01")]
+    pub sender_id: String,
+    /// The sender's kind.
+    pub sender_type: UserTypeDto,
+    /// The text; empty when only attachments were sent.
+    #[schema(example = "Can you please update on my refund request?")]
+    pub message: String,
+    /// When the server received it.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub sent_at: String,
+    /// Whether it is active.
+    #[schema(example = true)]
+    pub is_active: bool,
+    /// Whether it is deleted.
+    #[schema(example = false)]
+    pub is_delete: bool,
+    /// The kind of user who wrote it.
+    pub created_by_type: UserTypeDto,
+    /// The kind of user who last changed it.
+    pub modified_by_type: UserTypeDto,
+    /// Its files.
+    pub ticket_attachments: Vec<AttachmentDto>,
+}
+
+impl From<&Message> for MessageDto {
+    fn from(m: &Message) -> Self {
+        Self {
+            created_by: m.audit.created_by.id.to_string(),
+            created_date: time(m.audit.created_at),
+            modified_by: m.audit.modified_by.id.to_string(),
+            modified_date: time(m.audit.modified_at),
+            id: m.id.get(),
+            ticket_id: m.ticket_id.get(),
+            sender_id: m.sender.id.to_string(),
+            sender_type: m.sender.user_type.into(),
+            message: m
+                .body
+                .as_ref()
+                .map_or_else(String::new, |b| b.as_str().to_owned()),
+            sent_at: time(m.sent_at),
+            is_active: m.is_active,
+            is_delete: m.is_delete,
+            created_by_type: m.audit.created_by.user_type.into(),
+            modified_by_type: m.audit.modified_by.user_type.into(),
+            ticket_attachments: m.attachments.iter().map(AttachmentDto::from).collect(),
+        }
+    }
+}
+
+/// A ticket with its category and every message on it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketDetailsDto {
+    /// The ticket and its category.
+    #[serde(flatten)]
+    pub ticket: TicketDto,
+    /// Its messages, oldest first.
+    pub ticket_message: Vec<MessageDto>,
+}
+
+impl From<&TicketDetails> for TicketDetailsDto {
+    fn from(d: &TicketDetails) -> Self {
+        Self {
+            ticket: TicketDto::new(&d.ticket, &d.category),
+            ticket_message: d.messages.iter().map(MessageDto::from).collect(),
+        }
+    }
+}
+
+/// A file reference, as the message call takes and echoes it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttachmentRef {
+    /// The name shown to people: 1-255 characters, no `/`, `\` or control characters.
+    #[schema(example = "attachment1.pdf")]
+    pub file_name: String,
+    /// Where the file lives: under `/uploads/`, no `..`, `\` or scheme, at most 1024 characters.
+    #[schema(example = "/uploads/attachment1.pdf")]
+    pub file_path: String,
+}
+
+/// The body of the message call: a message, attachments, or both.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddMessageRequest {
+    /// The text: at most 10000 characters, not blank.
+    #[schema(example = "Can you provide an update on my request?")]
+    pub message: Option<String>,
+    /// At most 10 files.
+    pub attachments: Option<Vec<AttachmentRef>>,
+}
+
+impl AddMessageRequest {
+    /// Checks every field, reporting all that are wrong.
+    pub fn into_input(self) -> Result<NewMessageInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let body = match self.message {
+            None => None,
+            Some(m) => MessageBody::parse(m)
+                .map_err(|e| errors.push(FieldError::new("message", e.0)))
+                .ok(),
+        };
+        let mut attachments = Vec::new();
+        for (i, a) in self.attachments.unwrap_or_default().into_iter().enumerate() {
+            let name = FileName::parse(a.file_name).map_err(|e| {
+                errors.push(FieldError::new(format!("attachments[{i}].fileName"), e.0))
+            });
+            let path = FilePath::parse(a.file_path).map_err(|e| {
+                errors.push(FieldError::new(format!("attachments[{i}].filePath"), e.0))
+            });
+            if let (Ok(file_name), Ok(file_path)) = (name, path) {
+                attachments.push(NewAttachment {
+                    file_name,
+                    file_path,
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(NewMessageInput { body, attachments })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What the message call answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedMessageDto {
+    /// The ticket.
+    #[schema(example = 123)]
+    pub ticket_id: i64,
+    /// The text stored; empty when only attachments were sent.
+    #[schema(example = "Can you provide an update on my request?")]
+    pub message: String,
+    /// The files stored.
+    pub attachments: Vec<AttachmentRef>,
+    /// The new message's id.
+    #[schema(example = 456)]
+    pub id: i64,
+    /// When the server received it.
+    #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
+    pub sent_at: String,
+}
+
+impl From<&Message> for AddedMessageDto {
+    fn from(m: &Message) -> Self {
+        Self {
+            ticket_id: m.ticket_id.get(),
+            message: m
+                .body
+                .as_ref()
+                .map_or_else(String::new, |b| b.as_str().to_owned()),
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| AttachmentRef {
+                    file_name: a.file_name.as_str().to_owned(),
+                    file_path: a.file_path.as_str().to_owned(),
+                })
+                .collect(),
+            id: m.id.get(),
+            sent_at: time(m.sent_at),
+        }
+    }
+}
+
+/// The body of the status call.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateStatusRequest {
+    /// The new status: 1 open, 2 in_progress, 3 pending, 4 resolved, 5 closed.
+    #[schema(example = 1, minimum = 1, maximum = 5)]
+    pub status: Option<i64>,
+}
+
+impl UpdateStatusRequest {
+    /// The status asked for.
+    pub fn into_status(self) -> Result<TicketStatus, Vec<FieldError>> {
+        let code = self
+            .status
+            .ok_or_else(|| vec![FieldError::new("status", "is required")])?;
+        TicketStatus::from_code(code).map_err(|e| vec![FieldError::new("status", e.0)])
+    }
+}
+
+/// What the status call answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusUpdatedDto {
+    /// The ticket.
+    #[schema(example = 123)]
+    pub id: i64,
+    /// Its status code now.
+    #[schema(example = 2)]
+    pub status: i32,
+}
+
+/// The body of the call that opens a ticket.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpenTicketRequest {
+    /// 1-200 characters.
+    #[schema(example = "Refund Request")]
+    pub subject: Option<String>,
+    /// 1-10000 characters.
+    #[schema(example = "Request for a refund on order #XYZ")]
+    pub description: Option<String>,
+    /// An active top-level category.
+    #[schema(example = 1)]
+    pub category_id: Option<i64>,
+    /// An active child of that category; `0` or absent for none.
+    #[schema(example = 2)]
+    pub sub_category_id: Option<i64>,
+    /// Agents and admins only: the customer to open the ticket for.
+    #[schema(example = "user01")]
+    pub user_id: Option<String>,
+}
+
+fn required<T>(errors: &mut Vec<FieldError>, field: &str, v: Option<T>) -> Option<T> {
+    if v.is_none() {
+        errors.push(FieldError::new(field, "is required"));
+    }
+    v
+}
+
+fn positive_id(errors: &mut Vec<FieldError>, field: &str, v: i64) -> Option<CategoryId> {
+    if v > 0 {
+        Some(CategoryId(v))
+    } else {
+        errors.push(FieldError::new(field, "must be a positive id"));
+        None
+    }
+}
+
+impl OpenTicketRequest {
+    /// Checks every field, reporting all that are wrong.
+    pub fn into_input(self) -> Result<OpenTicketInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let subject = required(&mut errors, "subject", self.subject).and_then(|s| {
+            Subject::parse(s)
+                .map_err(|e| errors.push(FieldError::new("subject", e.0)))
+                .ok()
+        });
+        let description = required(&mut errors, "description", self.description).and_then(|s| {
+            Description::parse(s)
+                .map_err(|e| errors.push(FieldError::new("description", e.0)))
+                .ok()
+        });
+        let category_id = required(&mut errors, "categoryId", self.category_id)
+            .and_then(|v| positive_id(&mut errors, "categoryId", v));
+        let sub_category_id = match self.sub_category_id {
+            None | Some(0) => Some(None),
+            Some(v) => positive_id(&mut errors, "subCategoryId", v).map(Some),
+        };
+        let user_id = match self.user_id {
+            None => Some(None),
+            Some(u) => UserId::parse(u)
+                .map_err(|e| errors.push(FieldError::new("userId", e.0)))
+                .ok()
+                .map(Some),
+        };
+        match (subject, description, category_id, sub_category_id, user_id) {
+            (
+                Some(subject),
+                Some(description),
+                Some(category_id),
+                Some(sub_category_id),
+                Some(user_id),
+            ) if errors.is_empty() => Ok(OpenTicketInput {
+                subject,
+                description,
+                category_id,
+                sub_category_id,
+                user_id,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The body of the call that creates a category.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCategoryRequest {
+    /// 1-100 characters, unique among its siblings (ignoring case).
+    #[schema(example = "Refund")]
+    pub category_name: Option<String>,
+    /// An active top-level category, for a sub-category; `0` or absent for a
+    /// top-level one.
+    #[schema(example = 0)]
+    pub parent_category_id: Option<i64>,
+}
+
+impl CreateCategoryRequest {
+    /// Checks every field.
+    pub fn into_parts(self) -> Result<(CategoryName, Option<CategoryId>), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = required(&mut errors, "categoryName", self.category_name).and_then(|n| {
+            CategoryName::parse(n)
+                .map_err(|e| errors.push(FieldError::new("categoryName", e.0)))
+                .ok()
+        });
+        let parent = match self.parent_category_id {
+            None | Some(0) => Some(None),
+            Some(v) => positive_id(&mut errors, "parentCategoryId", v).map(Some),
+        };
+        match (name, parent) {
+            (Some(name), Some(parent)) if errors.is_empty() => Ok((name, parent)),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// An audit-log entry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntryDto {
+    /// Who caused the entry.
+    #[schema(example = "admin")]
+    pub created_by: String,
+    /// When.
+    #[schema(example = "2025-04-21T01:00:00Z", format = DateTime)]
+    pub created_date: String,
+    /// Who last changed the entry.
+    #[schema(example = "admin")]
+    pub modified_by: String,
+    /// When.
+    #[schema(example = "2025-04-21T01:00:00Z", format = DateTime)]
+    pub modified_date: String,
+    /// Its id.
+    #[schema(example = 1)]
+    pub id: i64,
+    /// The ticket acted on.
+    #[schema(example = 123)]
+    pub ticket_id: i64,
+    /// `Created ticket`, `Added message` or `Updated ticket status`.
+    #[schema(example = "Updated ticket status")]
+    pub action_taken: String,
+    /// Who did it.
+    #[schema(example = "admin")]
+    pub action_by: String,
+    /// Their kind.
+    pub action_by_type: UserTypeDto,
+    /// When it was done.
+    #[schema(example = "2025-04-21T01:00:00Z", format = DateTime)]
+    pub action_at: String,
+    /// Whether the entry is active.
+    #[schema(example = true)]
+    pub is_active: bool,
+    /// Whether the entry is deleted.
+    #[schema(example = false)]
+    pub is_delete: bool,
+    /// The kind of user who caused the entry.
+    pub created_by_type: UserTypeDto,
+    /// The kind of user who last changed it.
+    pub modified_by_type: UserTypeDto,
+}
+
+impl From<&LogEntry> for LogEntryDto {
+    fn from(l: &LogEntry) -> Self {
+        let Audit {
+            created_by,
+            created_at,
+            modified_by,
+            modified_at,
+        } = &l.audit;
+        let Actor { id, user_type } = &l.action_by;
+        Self {
+            created_by: created_by.id.to_string(),
+            created_date: time(*created_at),
+            modified_by: modified_by.id.to_string(),
+            modified_date: time(*modified_at),
+            id: l.id.get(),
+            ticket_id: l.ticket_id.get(),
+            action_taken: l.action.as_str().to_owned(),
+            action_by: id.to_string(),
+            action_by_type: (*user_type).into(),
+            action_at: time(l.action_at),
+            is_active: l.is_active,
+            is_delete: l.is_delete,
+            created_by_type: created_by.user_type.into(),
+            modified_by_type: modified_by.user_type.into(),
+        }
+    }
+}
+
+/// `data` of a list call with `count=true`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CountDto {
+    /// How many rows match, ignoring `limit` and `offset`.
+    #[schema(example = 42)]
+    pub count: u64,
+}

@@ -1,0 +1,223 @@
+//! Reading requests: JSON bodies within a size limit, paging and flags from the
+//! query string, ids from the path. Every failure is a 4xx in the envelope.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use ticketd_app::{DEFAULT_LIMIT, FieldError, MAX_LIMIT};
+use ticketd_domain::TicketId;
+use ticketd_ports::Page;
+
+use crate::error::ApiError;
+
+/// Limits on what a request may carry.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The request body is larger than the limit of {limit} bytes"),
+    )
+}
+
+/// Reads a JSON body into `T`, refusing other content types (415), bodies over
+/// the limit (413), malformed JSON and wrong or unknown fields (400, naming the
+/// field).
+pub async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<T, ApiError> {
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The request body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The request body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "The request body is empty; send a JSON object",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("Malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::new(StatusCode::BAD_REQUEST, format!("Malformed JSON: {inner}"));
+    }
+    let text = inner.to_string();
+    // serde's messages end with " at line L column C"; the field path says where.
+    let text = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    if let Some(missing) = text
+        .strip_prefix("missing field `")
+        .and_then(|s| s.strip_suffix('`'))
+    {
+        let field = if path == "." {
+            missing.to_owned()
+        } else {
+            format!("{path}.{missing}")
+        };
+        return ApiError::invalid(vec![FieldError::new(field, "is required")]);
+    }
+    if let Some(unknown) = text.strip_prefix("unknown field `") {
+        let name = unknown.split('`').next().unwrap_or_default();
+        let field = if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        let field = field.trim_start_matches('.').to_owned();
+        return ApiError::invalid(vec![FieldError::new(
+            field,
+            "is not a field of this request",
+        )]);
+    }
+    let field = if path == "." { "body".to_owned() } else { path };
+    ApiError::invalid(vec![FieldError::new(field, text)])
+}
+
+/// A non-negative whole number from the query string; empty means absent.
+fn query_number(name: &str, raw: Option<&str>, max: u64) -> Result<Option<u64>, FieldError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= max)
+            .map(Some)
+            .ok_or_else(|| {
+                FieldError::new(
+                    name,
+                    if max == i64::MAX as u64 {
+                        "must be a whole number, 0 or more".to_owned()
+                    } else {
+                        format!("must be a whole number from 0 to {max}")
+                    },
+                )
+            }),
+    }
+}
+
+/// `limit` and `offset` as the contract reads them: limit 10 by default and at
+/// most 100; offset 0 by default.
+pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, Vec<FieldError>> {
+    let max = i64::MAX as u64;
+    let limit = query_number("limit", limit, max);
+    let offset = query_number("offset", offset, max);
+    match (limit, offset) {
+        (Ok(limit), Ok(offset)) => Ok(Page {
+            limit: limit.map_or(DEFAULT_LIMIT, |l| l.min(u64::from(MAX_LIMIT)) as u32),
+            offset: offset.unwrap_or(0),
+        }),
+        (limit, offset) => Err([limit.err(), offset.err()].into_iter().flatten().collect()),
+    }
+}
+
+/// A flag: `true`/`false`/`1`/`0` (any case); empty or absent means false.
+pub fn flag(name: &str, raw: Option<&str>) -> Result<bool, FieldError> {
+    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(_) => Err(FieldError::new(name, "must be true, false, 1 or 0")),
+    }
+}
+
+/// An id from the path or the query string.
+pub fn ticket_id(name: &str, raw: &str) -> Result<TicketId, FieldError> {
+    raw.trim()
+        .parse::<i64>()
+        .map(TicketId)
+        .map_err(|_| FieldError::new(name, "must be an integer"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_defaults_caps_and_refuses_bad_numbers() {
+        assert_eq!(
+            page(None, None),
+            Ok(Page {
+                limit: 10,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            page(Some("500"), Some("20")),
+            Ok(Page {
+                limit: 100,
+                offset: 20
+            })
+        );
+        assert_eq!(
+            page(Some(""), Some("")),
+            Ok(Page {
+                limit: 10,
+                offset: 0
+            })
+        );
+        let errs = page(Some("-1"), Some("x")).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "offset"]);
+        assert!(page(Some("1.5"), None).is_err());
+        assert!(page(None, Some("99999999999999999999")).is_err());
+    }
+
+    #[test]
+    fn flags_take_true_false_one_and_zero() {
+        for (raw, want) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("false", false),
+            ("0", false),
+        ] {
+            assert_eq!(flag("count", Some(raw)), Ok(want));
+        }
+        assert_eq!(flag("count", None), Ok(false));
+        assert!(flag("count", Some("yes")).is_err());
+        assert!(flag("count", Some("2")).is_err());
+    }
+}

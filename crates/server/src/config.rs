@@ -1,0 +1,156 @@
+//! Configuration, read from the environment only here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// Everything the server can be configured by.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `TICKETD_BIND`: the address to listen on.
+    pub bind: String,
+    /// `DATABASE_URL`: a `postgres://` URL, or a SQLite file path.
+    pub database_url: String,
+    /// `TICKETD_DATA_DIR`: where the SQLite file and the generated secret live.
+    pub data_dir: PathBuf,
+    /// `TICKETD_JWT_SECRET`, if set.
+    pub jwt_secret: Option<String>,
+    /// `TICKETD_DB_POOL_SIZE`: most database connections.
+    pub pool_size: u32,
+    /// `TICKETD_DB_ACQUIRE_TIMEOUT_SECS`: how long a request waits for a connection.
+    pub acquire_timeout: Duration,
+    /// `TICKETD_JSON_LIMIT_BYTES`: the largest JSON body accepted.
+    pub json_limit: usize,
+    /// `TICKETD_WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+}
+
+/// Smallest secret accepted: HS256 wants at least 256 bits.
+pub const MIN_SECRET_LEN: usize = 32;
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} must be a positive whole number, not {v:?}")),
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let data_dir = PathBuf::from(var("TICKETD_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join("ticketd.db").to_string_lossy().into_owned());
+        let pool_size: u32 = number("TICKETD_DB_POOL_SIZE", 10)?;
+        let acquire: u64 = number("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", 5)?;
+        let json_limit: usize = number("TICKETD_JSON_LIMIT_BYTES", 1024 * 1024)?;
+        let workers: Option<usize> = var("TICKETD_WORKERS")
+            .map(|_| number("TICKETD_WORKERS", 1))
+            .transpose()?;
+        if pool_size == 0 || acquire == 0 || json_limit == 0 || workers == Some(0) {
+            bail!("pool size, acquire timeout, JSON limit and workers must be above 0");
+        }
+        Ok(Self {
+            bind: var("TICKETD_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url,
+            data_dir,
+            jwt_secret: var("TICKETD_JWT_SECRET"),
+            pool_size,
+            acquire_timeout: Duration::from_secs(acquire),
+            json_limit,
+            workers,
+        })
+    }
+
+    /// The signing secret: `TICKETD_JWT_SECRET`, or the one kept in the data
+    /// folder (made on first use, readable by this user only).
+    pub fn jwt_secret(&self) -> anyhow::Result<String> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < MIN_SECRET_LEN {
+                bail!("TICKETD_JWT_SECRET must be at least {MIN_SECRET_LEN} characters");
+            }
+            return Ok(secret.clone());
+        }
+        load_or_create_secret(&self.data_dir.join("jwt-secret"))
+    }
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) if s.trim().len() >= MIN_SECRET_LEN => return Ok(s.trim().to_owned()),
+        Ok(_) => bail!(
+            "{} holds a secret shorter than {MIN_SECRET_LEN} characters",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let secret: String = (0..32)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(secret.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            log::info!("generated a signing secret in {}", path.display());
+            Ok(secret)
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_secret(path),
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_secret_is_kept_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("jwt-secret");
+        let first = load_or_create_secret(&path).unwrap();
+        assert_eq!(first.len(), 64);
+        assert_eq!(load_or_create_secret(&path).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_short_configured_secret_is_refused() {
+        let config = Config {
+            bind: String::new(),
+            database_url: String::new(),
+            data_dir: PathBuf::from("unused"),
+            jwt_secret: Some("short".into()),
+            pool_size: 1,
+            acquire_timeout: Duration::from_secs(1),
+            json_limit: 1,
+            workers: None,
+        };
+        assert!(config.jwt_secret().is_err());
+    }
+}
