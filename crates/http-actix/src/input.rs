@@ -100,18 +100,9 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         };
         return ApiError::invalid(vec![FieldError::new(field, "is required")]);
     }
-    if let Some(unknown) = text.strip_prefix("unknown field `") {
-        let name = unknown.split('`').next().unwrap_or_default();
-        let field = if path == "." {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        };
-        let field = field.trim_start_matches('.').to_owned();
-        return ApiError::invalid(vec![FieldError::new(
-            field,
-            "is not a field of this request",
-        )]);
+    if text.starts_with("unknown field `") {
+        // The path already ends with the unknown field's name.
+        return ApiError::invalid(vec![FieldError::new(path, "is not a field of this request")]);
     }
     let field = if path == "." { "body".to_owned() } else { path };
     ApiError::invalid(vec![FieldError::new(field, text)])

@@ -1,0 +1,217 @@
+//! Helpers shared by the API tests: an app over a real database, signed
+//! tokens, and requests that come back as JSON.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::{Method, StatusCode};
+use actix_web::test;
+use serde_json::{Value, json};
+use ticketd_app::SupportDesk;
+use ticketd_domain::{Actor, UserId, UserType};
+use ticketd_http_actix::{HttpSettings, JwtKeys, build_app};
+use ticketd_ports::SystemClock;
+use ticketd_store_diesel::testing::TestDatabase;
+
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+pub const API: &str = "/backend/api/support-ticket";
+
+/// A response, its body read as JSON (or `Value::Null` if it is not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it is not the one expected.
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {:#}", self.body);
+        self
+    }
+
+    /// Asserts the documented error envelope with this status.
+    pub fn expect_error(self, status: u16) -> Self {
+        let r = self.expect(status);
+        assert_eq!(r.body["status"], json!(0), "{:#}", r.body);
+        assert!(r.body["data"].is_null(), "{:#}", r.body);
+        assert!(r.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{:#}", r.body);
+        assert!(r.header("x-request-id").is_some());
+        r
+    }
+
+    /// The fields named in a validation error.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+pub struct TestApi<S> {
+    pub app: S,
+    pub keys: JwtKeys,
+}
+
+pub fn keys() -> JwtKeys {
+    JwtKeys::new(SECRET)
+}
+
+pub fn settings() -> HttpSettings {
+    HttpSettings { json_limit: 64 * 1024 }
+}
+
+pub async fn api_over(
+    desk: SupportDesk,
+) -> TestApi<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>> {
+    let app = test::init_service(build_app(desk, keys(), settings())).await;
+    TestApi { app, keys: keys() }
+}
+
+pub async fn api(
+    db: &TestDatabase,
+) -> TestApi<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>> {
+    let store = Arc::new(db.store.clone());
+    let desk = SupportDesk::new(store.clone(), store.clone(), store, Arc::new(SystemClock));
+    api_over(desk).await
+}
+
+pub fn token_for(id: &str, user_type: UserType) -> String {
+    keys().issue(&Actor::new(UserId::parse(id).unwrap(), user_type), None, 3600).unwrap()
+}
+
+pub fn admin() -> String {
+    token_for("admin1", UserType::Admin)
+}
+
+pub fn agent() -> String {
+    token_for("agent1", UserType::Agent)
+}
+
+pub fn customer(id: &str) -> String {
+    token_for(id, UserType::Customer)
+}
+
+impl<S, B> TestApi<S>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    pub async fn send(&self, req: test::TestRequest) -> Resp {
+        let res = test::call_service(&self.app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp { status, headers, body }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut req = test::TestRequest::default().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Creates a category as an admin; returns its id.
+    pub async fn category(&self, name: &str, parent: i64) -> i64 {
+        let r = self
+            .post(&format!("{API}/categories"), &admin(), json!({"categoryName": name, "parentCategoryId": parent}))
+            .await
+            .expect(201);
+        r.data()["id"].as_i64().unwrap()
+    }
+
+    /// Opens a ticket as `token` in `category`; returns its id.
+    pub async fn ticket(&self, token: &str, category: i64, subject: &str) -> i64 {
+        let r = self
+            .post(API, token, json!({"subject": subject, "description": "Please help", "categoryId": category}))
+            .await
+            .expect(201);
+        r.data()["id"].as_i64().unwrap()
+    }
+
+    /// How many audit-log entries an agent sees.
+    pub async fn log_count(&self) -> u64 {
+        let r = self.get(&format!("{API}/ticket-logs?count=true"), &agent()).await.expect(200);
+        r.data()["count"].as_u64().unwrap()
+    }
+
+    /// How many messages a ticket has (read as an agent).
+    pub async fn message_count(&self, ticket: i64) -> usize {
+        let r = self.get(&format!("{API}/{ticket}"), &agent()).await.expect(200);
+        r.data()["ticketMessage"].as_array().unwrap().len()
+    }
+}
+
+/// The JSON type of a value, as the contract compares them.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Asserts that `actual` has every field of `documented`, with the same JSON
+/// type, recursively (arrays by their first element). Extra fields are allowed.
+pub fn assert_same_shape(documented: &Value, actual: &Value, path: &str) {
+    assert_eq!(
+        json_type(documented),
+        json_type(actual),
+        "{path}: documented as {documented}, served as {actual}"
+    );
+    match (documented, actual) {
+        (Value::Object(d), Value::Object(a)) => {
+            for (key, dv) in d {
+                let av = a.get(key).unwrap_or_else(|| panic!("{path}.{key} is missing from {actual:#}"));
+                assert_same_shape(dv, av, &format!("{path}.{key}"));
+            }
+        }
+        (Value::Array(d), Value::Array(a)) => {
+            if let (Some(d0), Some(a0)) = (d.first(), a.first()) {
+                assert_same_shape(d0, a0, &format!("{path}[0]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The documented examples of the published API.
+pub fn documented() -> Value {
+    serde_json::from_str(include_str!("../fixtures/api-doc-examples.json")).unwrap()
+}
