@@ -102,7 +102,10 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     }
     if text.starts_with("unknown field `") {
         // The path already ends with the unknown field's name.
-        return ApiError::invalid(vec![FieldError::new(path, "is not a field of this request")]);
+        return ApiError::invalid(vec![FieldError::new(
+            path,
+            "is not a field of this request",
+        )]);
     }
     let field = if path == "." { "body".to_owned() } else { path };
     ApiError::invalid(vec![FieldError::new(field, text)])

@@ -28,7 +28,11 @@ fn claims(sub: &str, user_type: &str, exp_offset: i64) -> Claims {
 /// A token with a hand-made header and payload, signed (or not) as given.
 fn raw_token(header: serde_json::Value, payload: serde_json::Value, signature: &str) -> String {
     use base64_url as b64;
-    format!("{}.{}.{signature}", b64::encode(&header.to_string()), b64::encode(&payload.to_string()))
+    format!(
+        "{}.{}.{signature}",
+        b64::encode(&header.to_string()),
+        b64::encode(&payload.to_string())
+    )
 }
 
 mod base64_url {
@@ -37,7 +41,11 @@ mod base64_url {
         let bytes = s.as_bytes();
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..=chunk.len() {
                 out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -266,13 +274,26 @@ async fn oversized_bodies_get_413_and_other_content_types_415(db: &TestDatabase)
 #[actix_web::test]
 async fn an_unreachable_database_gets_503_with_retry_after() {
     let store = Arc::new(InMemoryStore::new());
-    let desk = SupportDesk::new(store.clone(), store.clone(), store.clone(), Arc::new(SystemClock));
+    let desk = SupportDesk::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        Arc::new(SystemClock),
+    );
     let api = api_over(desk).await;
     store.set_unavailable(true);
-    for path in [API.to_owned(), format!("{API}/1"), format!("{API}/ticket-logs"), format!("{API}/categories")] {
+    for path in [
+        API.to_owned(),
+        format!("{API}/1"),
+        format!("{API}/ticket-logs"),
+        format!("{API}/categories"),
+    ] {
         let r = api.get(&path, &agent()).await.expect_error(503);
         assert_eq!(r.header("retry-after"), Some("5"));
-        assert!(!r.body["message"].as_str().unwrap().contains("in-memory"), "no internals leak");
+        assert!(
+            !r.body["message"].as_str().unwrap().contains("in-memory"),
+            "no internals leak"
+        );
     }
     store.set_unavailable(false);
     api.get(API, &agent()).await.expect(200);

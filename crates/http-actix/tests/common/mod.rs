@@ -35,7 +35,12 @@ impl Resp {
 
     /// Asserts the status, showing the body when it is not the one expected.
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {:#}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {:#}",
+            self.body
+        );
         self
     }
 
@@ -44,7 +49,11 @@ impl Resp {
         let r = self.expect(status);
         assert_eq!(r.body["status"], json!(0), "{:#}", r.body);
         assert!(r.body["data"].is_null(), "{:#}", r.body);
-        assert!(r.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{:#}", r.body);
+        assert!(
+            r.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{:#}",
+            r.body
+        );
         assert!(r.header("x-request-id").is_some());
         r
     }
@@ -53,7 +62,11 @@ impl Resp {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -72,26 +85,38 @@ pub fn keys() -> JwtKeys {
 }
 
 pub fn settings() -> HttpSettings {
-    HttpSettings { json_limit: 64 * 1024 }
+    HttpSettings {
+        json_limit: 64 * 1024,
+    }
 }
 
 pub async fn api_over(
     desk: SupportDesk,
-) -> TestApi<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>> {
+) -> TestApi<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
     let app = test::init_service(build_app(desk, keys(), settings())).await;
     TestApi { app, keys: keys() }
 }
 
 pub async fn api(
     db: &TestDatabase,
-) -> TestApi<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>> {
+) -> TestApi<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
     let store = Arc::new(db.store.clone());
     let desk = SupportDesk::new(store.clone(), store.clone(), store, Arc::new(SystemClock));
     api_over(desk).await
 }
 
 pub fn token_for(id: &str, user_type: UserType) -> String {
-    keys().issue(&Actor::new(UserId::parse(id).unwrap(), user_type), None, 3600).unwrap()
+    keys()
+        .issue(
+            &Actor::new(UserId::parse(id).unwrap(), user_type),
+            None,
+            3600,
+        )
+        .unwrap()
 }
 
 pub fn admin() -> String {
@@ -117,10 +142,20 @@ where
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut req = test::TestRequest::default().method(method).uri(path);
         if let Some(t) = token {
             req = req.insert_header(("Authorization", format!("Bearer {t}")));
@@ -146,7 +181,11 @@ where
     /// Creates a category as an admin; returns its id.
     pub async fn category(&self, name: &str, parent: i64) -> i64 {
         let r = self
-            .post(&format!("{API}/categories"), &admin(), json!({"categoryName": name, "parentCategoryId": parent}))
+            .post(
+                &format!("{API}/categories"),
+                &admin(),
+                json!({"categoryName": name, "parentCategoryId": parent}),
+            )
             .await
             .expect(201);
         r.data()["id"].as_i64().unwrap()
@@ -155,7 +194,11 @@ where
     /// Opens a ticket as `token` in `category`; returns its id.
     pub async fn ticket(&self, token: &str, category: i64, subject: &str) -> i64 {
         let r = self
-            .post(API, token, json!({"subject": subject, "description": "Please help", "categoryId": category}))
+            .post(
+                API,
+                token,
+                json!({"subject": subject, "description": "Please help", "categoryId": category}),
+            )
             .await
             .expect(201);
         r.data()["id"].as_i64().unwrap()
@@ -163,13 +206,19 @@ where
 
     /// How many audit-log entries an agent sees.
     pub async fn log_count(&self) -> u64 {
-        let r = self.get(&format!("{API}/ticket-logs?count=true"), &agent()).await.expect(200);
+        let r = self
+            .get(&format!("{API}/ticket-logs?count=true"), &agent())
+            .await
+            .expect(200);
         r.data()["count"].as_u64().unwrap()
     }
 
     /// How many messages a ticket has (read as an agent).
     pub async fn message_count(&self, ticket: i64) -> usize {
-        let r = self.get(&format!("{API}/{ticket}"), &agent()).await.expect(200);
+        let r = self
+            .get(&format!("{API}/{ticket}"), &agent())
+            .await
+            .expect(200);
         r.data()["ticketMessage"].as_array().unwrap().len()
     }
 }
@@ -198,7 +247,9 @@ pub fn assert_same_shape(documented: &Value, actual: &Value, path: &str) {
     match (documented, actual) {
         (Value::Object(d), Value::Object(a)) => {
             for (key, dv) in d {
-                let av = a.get(key).unwrap_or_else(|| panic!("{path}.{key} is missing from {actual:#}"));
+                let av = a
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{path}.{key} is missing from {actual:#}"));
                 assert_same_shape(dv, av, &format!("{path}.{key}"));
             }
         }

@@ -1,0 +1,216 @@
+//! The served OpenAPI document: it names every route the server has, its
+//! schemas hold for real responses, and it changes only on purpose.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use actix_web::http::Method;
+use common::*;
+use serde_json::{Value, json};
+use ticketd_http_actix::OPENAPI_PATH;
+use ticketd_store_diesel::test_on_both_databases;
+use ticketd_store_diesel::testing::TestDatabase;
+
+const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
+
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for m in METHODS {
+            if item.get(m).is_some() {
+                ops.insert((m.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+/// The routes declared on handlers in the source, as the document writes them.
+fn handler_routes() -> BTreeSet<(String, String)> {
+    let source = include_str!("../src/routes.rs");
+    let mut routes = BTreeSet::new();
+    for line in source.lines().map(str::trim) {
+        for m in METHODS {
+            if let Some(rest) = line.strip_prefix(&format!("#[{m}(\"")) {
+                let path = rest.split("\")").next().unwrap().replace(":\\\\d+", "");
+                routes.insert((
+                    m.to_uppercase(),
+                    format!("{}{path}", ticketd_http_actix::PREFIX),
+                ));
+            }
+        }
+    }
+    routes
+}
+
+async fn served_document(db: &TestDatabase) -> Value {
+    let api = api(db).await;
+    let r = api
+        .call(Method::GET, OPENAPI_PATH, None, None)
+        .await
+        .expect(200);
+    r.body
+}
+
+/// What in `body` breaks the document's schema for this response.
+fn violations(doc: &Value, method: &str, path: &str, status: u16, body: &Value) -> Vec<String> {
+    let schema = &doc["paths"][path][method]["responses"][status.to_string()]["content"]["application/json"]
+        ["schema"];
+    assert!(
+        schema.is_object(),
+        "the document has no {status} schema for {method} {path}"
+    );
+    let mut root = schema.as_object().unwrap().clone();
+    root.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    root.insert("components".into(), doc["components"].clone());
+    let validator = jsonschema::validator_for(&Value::Object(root)).unwrap();
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn assert_valid(doc: &Value, method: &str, path: &str, status: u16, body: &Value) {
+    let errors = violations(doc, method, path, status, body);
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status} does not match the document: {errors:#?}\n{body:#}"
+    );
+}
+
+#[actix_web::test]
+async fn every_handler_route_is_in_the_document_and_nothing_else() {
+    let doc = served_document(&TestDatabase::sqlite()).await;
+    let routes = handler_routes();
+    assert_eq!(routes.len(), 8, "{routes:?}");
+    assert_eq!(operations(&doc), routes);
+}
+
+#[actix_web::test]
+async fn the_document_has_bearer_auth_and_per_endpoint_status_types() {
+    let doc = served_document(&TestDatabase::sqlite()).await;
+    let scheme = &doc["components"]["securitySchemes"]["bearerAuth"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        assert_eq!(
+            op["security"],
+            json!([{"bearerAuth": []}]),
+            "{method} {path}"
+        );
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            responses.contains_key("401"),
+            "{method} {path} documents 401"
+        );
+        let success = responses.keys().find(|k| k.starts_with('2')).unwrap();
+        let reference = op["responses"][success]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap();
+        let name = reference.rsplit('/').next().unwrap();
+        let status_type = &doc["components"]["schemas"][name]["properties"]["status"]["type"];
+        let is_list =
+            path.ends_with("/support-ticket") && method == "GET" || path.ends_with("/ticket-logs");
+        assert_eq!(
+            status_type,
+            if is_list { "string" } else { "integer" },
+            "{method} {path}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_document_matches_its_snapshot() {
+    let doc = served_document(&TestDatabase::sqlite()).await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/openapi.json");
+    let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(path, &pretty).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        snapshot == pretty,
+        "the OpenAPI document changed; review it and run with UPDATE_SNAPSHOTS=1 to accept"
+    );
+}
+
+test_on_both_databases! { actix_web::test;
+
+async fn every_documented_operation_is_served(db: &TestDatabase) {
+    let api = api(db).await;
+    let doc = served_document(db).await;
+    let cat = api.category("General", 0).await;
+    let id = api.ticket(&customer("c1"), cat, "Served").await;
+    for (method, path) in operations(&doc) {
+        let concrete = path.replace("{id}", &id.to_string());
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        let r = api.call(m, &concrete, Some(&admin()), Some(json!({}))).await;
+        assert_ne!(r.status.as_u16(), 405, "{method} {path}");
+        assert!(!r.body["message"].as_str().unwrap_or("").starts_with("No route"), "{method} {path}");
+    }
+}
+
+async fn real_responses_validate_against_the_document(db: &TestDatabase) {
+    let api = api(db).await;
+    let doc = served_document(db).await;
+    let tickets = "/backend/api/support-ticket";
+    let one = "/backend/api/support-ticket/{id}";
+    let logs = "/backend/api/support-ticket/ticket-logs";
+    let cats = "/backend/api/support-ticket/categories";
+    let c = customer("c1");
+
+    let r = api.post(&format!("{API}/categories"), &admin(), json!({"categoryName": "Refund"})).await.expect(201);
+    assert_valid(&doc, "post", cats, 201, &r.body);
+    let cat = r.data()["id"].as_i64().unwrap();
+    let r = api.post(API, &c, json!({"subject": "s", "description": "d", "categoryId": cat})).await.expect(201);
+    assert_valid(&doc, "post", tickets, 201, &r.body);
+    let id = r.data()["id"].as_i64().unwrap();
+    let r = api.post(&format!("{API}/{id}"), &c, json!({"message": "m", "attachments": [{"fileName": "a.pdf", "filePath": "/uploads/a.pdf"}]})).await.expect(200);
+    assert_valid(&doc, "post", one, 200, &r.body);
+    let r = api.post(&format!("{API}/{id}"), &c, json!({"attachments": [{"fileName": "b.pdf", "filePath": "/uploads/b.pdf"}]})).await.expect(200);
+    assert_valid(&doc, "post", one, 200, &r.body);
+    let r = api.get(&format!("{API}/{id}"), &c).await.expect(200);
+    assert_valid(&doc, "get", one, 200, &r.body);
+    // The check has teeth: a string status, or a missing field, breaks it.
+    let mut wrong = r.body.clone();
+    wrong["status"] = json!("1");
+    assert!(!violations(&doc, "get", one, 200, &wrong).is_empty());
+    let mut wrong = r.body.clone();
+    wrong["data"].as_object_mut().unwrap().remove("refId");
+    assert!(!violations(&doc, "get", one, 200, &wrong).is_empty());
+    let r = api.put(&format!("{API}/{id}"), &agent(), json!({"status": 4})).await.expect(200);
+    assert_valid(&doc, "put", one, 200, &r.body);
+    for q in ["", "?count=true", "?keyword=s&limit=1"] {
+        let r = api.get(&format!("{API}{q}"), &c).await.expect(200);
+        assert_valid(&doc, "get", tickets, 200, &r.body);
+        let mut wrong = r.body.clone();
+        wrong["status"] = json!(1);
+        assert!(!violations(&doc, "get", tickets, 200, &wrong).is_empty());
+    }
+    for q in ["", "?count=1", &format!("?ticketId={id}")] {
+        let r = api.get(&format!("{API}/ticket-logs{q}"), &c).await.expect(200);
+        assert_valid(&doc, "get", logs, 200, &r.body);
+    }
+    let r = api.get(&format!("{API}/categories"), &c).await.expect(200);
+    assert_valid(&doc, "get", cats, 200, &r.body);
+
+    // Errors hold to the documented error envelope.
+    let r = api.post(API, &c, json!({})).await.expect(400);
+    assert_valid(&doc, "post", tickets, 400, &r.body);
+    let r = api.call(Method::GET, API, None, None).await.expect(401);
+    assert_valid(&doc, "get", tickets, 401, &r.body);
+    let r = api.put(&format!("{API}/{id}"), &c, json!({"status": 2})).await.expect(403);
+    assert_valid(&doc, "put", one, 403, &r.body);
+    let r = api.get(&format!("{API}/987654"), &c).await.expect(404);
+    assert_valid(&doc, "get", one, 404, &r.body);
+    api.put(&format!("{API}/{id}"), &c, json!({"status": 5})).await.expect(200);
+    let r = api.post(&format!("{API}/{id}"), &c, json!({"message": "late"})).await.expect(409);
+    assert_valid(&doc, "post", one, 409, &r.body);
+}
+
+}
