@@ -4,6 +4,7 @@
 //! This is where the rules of who may do what live, and where each change is
 //! paired with the audit-log entry that records it. The use cases talk to the
 //! world only through the ports of `ticketd-ports`.
+#![deny(missing_docs)]
 
 mod desk;
 mod error;

@@ -1,5 +1,7 @@
 //! The use cases against the in-memory store.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::sync::Arc;
 
 use chrono::TimeZone;

@@ -1,6 +1,8 @@
 //! The audit log: one entry per change, written with the change, and none for
 //! a refused request; a message, its attachments and its entry land together.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod common;
 
 use common::*;

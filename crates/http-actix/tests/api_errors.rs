@@ -1,6 +1,8 @@
 //! Every 4xx of the contract, and 503, answer in the error envelope with the
 //! right status and headers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod common;
 
 use std::sync::Arc;

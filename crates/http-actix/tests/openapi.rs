@@ -1,6 +1,8 @@
 //! The served OpenAPI document: it names every route the server has, its
 //! schemas hold for real responses, and it changes only on purpose.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod common;
 
 use std::collections::BTreeSet;

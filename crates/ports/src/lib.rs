@@ -4,7 +4,7 @@
 //!
 //! An adapter (the diesel store, say) implements these traits; the use cases in
 //! `ticketd-app` hold them as `Arc<dyn Trait>` and never know which adapter is
-//! behind them. With the `testing` feature, [`testing::InMemoryStore`] implements
+//! behind them. With the `testing` feature, `testing::InMemoryStore` implements
 //! every storage trait in memory, for fast tests of the use cases.
 #![deny(missing_docs)]
 

@@ -199,7 +199,7 @@ impl TicketRepository for InMemoryStore {
     ) -> Result<Vec<TicketView>, RepoError> {
         let s = self.lock()?;
         let mut rows: Vec<&Ticket> = s.tickets.iter().filter(|t| s.matches(t, filter)).collect();
-        rows.sort_by(|a, b| (b.audit.created_at, b.id).cmp(&(a.audit.created_at, a.id)));
+        rows.sort_by_key(|t| std::cmp::Reverse((t.audit.created_at, t.id)));
         let views = rows
             .into_iter()
             .map(|t| s.view(t))
@@ -336,7 +336,7 @@ impl AuditLogRepository for InMemoryStore {
             .filter(|e| s.log_matches(e, filter))
             .cloned()
             .collect();
-        rows.sort_by(|a, b| (b.action_at, b.id).cmp(&(a.action_at, a.id)));
+        rows.sort_by_key(|e| std::cmp::Reverse((e.action_at, e.id)));
         Ok(page_of(rows, page))
     }
 

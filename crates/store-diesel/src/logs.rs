@@ -9,16 +9,14 @@ use crate::rows::{LogRow, count};
 use crate::schema::{ticket_logs, tickets};
 use crate::{AnyConnection, Store, db_error};
 
-fn filtered<'a>(
-    filter: &LogFilter,
-) -> diesel::helper_types::IntoBoxed<
-    'a,
-    diesel::helper_types::Filter<
-        diesel::helper_types::InnerJoin<ticket_logs::table, tickets::table>,
-        diesel::helper_types::Eq<tickets::is_delete, bool>,
-    >,
-    <AnyConnection as Connection>::Backend,
-> {
+type LiveLogs = diesel::helper_types::Filter<
+    diesel::helper_types::InnerJoin<ticket_logs::table, tickets::table>,
+    diesel::helper_types::Eq<tickets::is_delete, bool>,
+>;
+type Backend = <AnyConnection as Connection>::Backend;
+
+/// The entries matching `filter`, as a boxed query.
+fn filtered<'a>(filter: &LogFilter) -> diesel::helper_types::IntoBoxed<'a, LiveLogs, Backend> {
     let mut query = ticket_logs::table
         .inner_join(tickets::table)
         .filter(tickets::is_delete.eq(false))

@@ -5,6 +5,9 @@
 //! Without it they say on the terminal that they did not run, and pass; with
 //! `TICKETD_REQUIRE_POSTGRES=1` (as CI sets) a missing URL fails them instead.
 
+// Test support: a database that cannot be set up must stop the test, loudly.
+#![allow(clippy::expect_used)]
+
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -44,21 +44,20 @@ fn load_view(conn: &mut AnyConnection, id: TicketId) -> Result<Option<TicketView
         .transpose()
 }
 
+type LiveTickets = diesel::helper_types::Filter<
+    diesel::helper_types::InnerJoinOn<
+        tickets::table,
+        ticket_categories::table,
+        diesel::helper_types::Eq<tickets::category_id, ticket_categories::id>,
+    >,
+    diesel::helper_types::Eq<tickets::is_delete, bool>,
+>;
+type Backend = <AnyConnection as Connection>::Backend;
+
 /// The tickets matching `filter`, as a boxed query.
 fn filtered<'a>(
     filter: &TicketFilter,
-) -> diesel::helper_types::IntoBoxed<
-    'a,
-    diesel::helper_types::Filter<
-        diesel::helper_types::InnerJoinOn<
-            tickets::table,
-            ticket_categories::table,
-            diesel::helper_types::Eq<tickets::category_id, ticket_categories::id>,
-        >,
-        diesel::helper_types::Eq<tickets::is_delete, bool>,
-    >,
-    <AnyConnection as Connection>::Backend,
-> {
+) -> diesel::helper_types::IntoBoxed<'a, LiveTickets, Backend> {
     let mut query = live_tickets_with_category!().into_boxed();
     if let Some(owner) = &filter.owner {
         query = query.filter(tickets::user_id.eq(owner.as_str().to_owned()));

@@ -1,6 +1,8 @@
 //! The store's repositories against real databases: every test runs on SQLite
 //! and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
