@@ -100,8 +100,9 @@ impl RefId {
     }
 }
 
-/// A search keyword for the ticket list: at most 200 characters. Matching is a
-/// case-insensitive substring match in which `%` and `_` are ordinary characters.
+/// A search keyword for the ticket list: at most 200 characters, without the
+/// white space around it. Matching is a case-insensitive substring match in
+/// which `%` and `_` are ordinary characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyword(String);
 
@@ -112,7 +113,8 @@ impl Keyword {
     /// Checks a keyword; an empty (or all-blank) keyword means "no filter" and
     /// gives `None`.
     pub fn parse(s: &str) -> Result<Option<Self>, ValidationError> {
-        if s.trim().is_empty() {
+        let s = s.trim();
+        if s.is_empty() {
             return Ok(None);
         }
         check_len(s, 1, Self::MAX_CHARS)?;
@@ -183,7 +185,8 @@ mod tests {
         assert_eq!(Keyword::parse("  "), Ok(None));
         assert!(Keyword::parse("a\nb").is_err());
         assert!(Keyword::parse(&"k".repeat(201)).is_err());
-        let k = Keyword::parse("RÉFUND 50%").unwrap().unwrap();
+        let k = Keyword::parse("  RÉFUND 50% ").unwrap().unwrap();
+        assert_eq!(k.as_str(), "RÉFUND 50%");
         assert_eq!(k.folded(), "réfund 50%");
     }
 

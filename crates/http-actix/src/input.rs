@@ -111,37 +111,27 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     ApiError::invalid(vec![FieldError::new(field, text)])
 }
 
-/// A non-negative whole number from the query string; empty means absent.
-fn query_number(name: &str, raw: Option<&str>, max: u64) -> Result<Option<u64>, FieldError> {
+/// A whole number from 0 to `i64::MAX` from the query string; empty means absent.
+fn query_number(name: &str, raw: Option<&str>) -> Result<Option<u64>, FieldError> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => s
-            .parse::<u64>()
+            .parse::<i64>()
             .ok()
-            .filter(|n| *n <= max)
+            .and_then(|n| u64::try_from(n).ok())
             .map(Some)
-            .ok_or_else(|| {
-                FieldError::new(
-                    name,
-                    if max == i64::MAX as u64 {
-                        "must be a whole number, 0 or more".to_owned()
-                    } else {
-                        format!("must be a whole number from 0 to {max}")
-                    },
-                )
-            }),
+            .ok_or_else(|| FieldError::new(name, "must be a whole number, 0 or more")),
     }
 }
 
 /// `limit` and `offset` as the contract reads them: limit 10 by default and at
 /// most 100; offset 0 by default.
 pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, Vec<FieldError>> {
-    let max = i64::MAX as u64;
-    let limit = query_number("limit", limit, max);
-    let offset = query_number("offset", offset, max);
-    match (limit, offset) {
+    match (query_number("limit", limit), query_number("offset", offset)) {
         (Ok(limit), Ok(offset)) => Ok(Page {
-            limit: limit.map_or(DEFAULT_LIMIT, |l| l.min(u64::from(MAX_LIMIT)) as u32),
+            limit: limit.map_or(DEFAULT_LIMIT, |l| {
+                u32::try_from(l.min(u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT)
+            }),
             offset: offset.unwrap_or(0),
         }),
         (limit, offset) => Err([limit.err(), offset.err()].into_iter().flatten().collect()),

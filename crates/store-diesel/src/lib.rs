@@ -183,10 +183,12 @@ impl Store {
         let pool = self.pool.clone();
         let lock = self.write_lock.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = checkout(&pool)?;
+            // Queue for the SQLite write lock before taking a connection, so that
+            // waiting writers do not hold connections that readers could use.
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut conn = checkout(&pool)?;
             diesel::Connection::transaction(&mut *conn, |conn| work(conn).map_err(TxError::Repo))
                 .map_err(TxError::into_repo)
         })
