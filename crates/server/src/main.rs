@@ -69,7 +69,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = HttpSettings {
         json_limit: config.json_limit,
     };
-    let mut server = HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings));
+    // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
+    // during start-up is not lost and always means a graceful stop.
+    let stop_signal = stop_signal()?;
+    let mut server =
+        HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings)).disable_signals();
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -79,9 +83,38 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     for addr in server.addrs() {
         log::info!("serving on http://{addr} (Swagger UI at http://{addr}/swagger-ui/)");
     }
-    server.run().await.context("serving")?;
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop_signal.await;
+        log::info!("stopping: finishing the requests in flight");
+        handle.stop(true).await;
+    });
+    server.await.context("serving")?;
     log::info!("stopped");
     Ok(())
+}
+
+/// Resolves on the first SIGTERM or SIGINT (Ctrl-C).
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn token(
