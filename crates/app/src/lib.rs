@@ -1,5 +1,7 @@
-//! The use cases of ticketd: opening and reading tickets, adding messages,
-//! changing status, reading the audit log, and managing categories.
+//! The use cases of ticketd: opening and reading tickets, adding messages and
+//! internal notes, moving tickets through their workflow, assigning and
+//! re-categorising them, deleting and restoring them, reading the audit log,
+//! and managing categories.
 //!
 //! This is where the rules of who may do what live, and where each change is
 //! paired with the audit-log entry that records it. The use cases talk to the
@@ -8,8 +10,8 @@
 
 mod desk;
 mod error;
+mod tickets;
 
-pub use desk::{
-    DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, NewMessageInput, OpenTicketInput, SupportDesk,
-};
+pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, SupportDesk};
 pub use error::{AppError, FieldError};
+pub use tickets::{NewMessageInput, OpenTicketInput, TicketChanges};

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use chrono::TimeZone;
-use ticketd_app::{AppError, NewMessageInput, OpenTicketInput, SupportDesk};
+use ticketd_app::{AppError, NewMessageInput, OpenTicketInput, SupportDesk, TicketChanges};
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
-    MessageBody, Subject, TicketId, TicketStatus, Timestamp, UserId, UserType,
+    MessageBody, Subject, TicketId, TicketStatus, Timestamp, UserId, UserType, Visibility,
 };
 use ticketd_ports::testing::InMemoryStore;
-use ticketd_ports::{Clock, NewAttachment, Page};
+use ticketd_ports::{Clock, NewAttachment, Page, TicketFilter, TicketView};
 
 struct FixedClock(Timestamp);
 
@@ -37,6 +37,26 @@ fn admin() -> Actor {
     actor("admin1", UserType::Admin)
 }
 
+async fn change_status(
+    desk: &SupportDesk,
+    who: &Actor,
+    id: TicketId,
+    to: TicketStatus,
+) -> Result<TicketView, AppError> {
+    let changes = TicketChanges {
+        status: Some(to),
+        ..TicketChanges::default()
+    };
+    desk.update_ticket(who, id, changes).await
+}
+
+fn by_keyword(keyword: Option<Keyword>) -> TicketFilter {
+    TicketFilter {
+        keyword,
+        ..TicketFilter::default()
+    }
+}
+
 const PAGE: Page = Page {
     limit: 100,
     offset: 0,
@@ -54,7 +74,13 @@ async fn world() -> World {
     let clock = Arc::new(FixedClock(
         chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap(),
     ));
-    let desk = SupportDesk::new(store.clone(), store.clone(), store.clone(), clock);
+    let desk = SupportDesk::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        clock,
+    );
     let top = desk
         .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
         .await
@@ -80,6 +106,8 @@ fn open_input(w: &World, subject: &str) -> OpenTicketInput {
         category_id: w.top,
         sub_category_id: Some(w.sub),
         user_id: None,
+        priority: None,
+        assignee_id: None,
     }
 }
 
@@ -96,6 +124,7 @@ fn text(s: &str) -> NewMessageInput {
     NewMessageInput {
         body: Some(MessageBody::parse(s).unwrap()),
         attachments: vec![],
+        visibility: Visibility::Public,
     }
 }
 
@@ -174,7 +203,7 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
     let id = open(&w, &customer("c1"), "Mine").await;
     let intruder = customer("c2");
     assert!(matches!(
-        w.desk.ticket_details(&intruder, id).await,
+        w.desk.ticket_details(&intruder, id, false).await,
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
@@ -182,37 +211,46 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
-        w.desk
-            .change_status(&intruder, id, TicketStatus::Closed)
-            .await,
+        change_status(&w.desk, &intruder, id, TicketStatus::Closed).await,
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
-        w.desk.list_logs(&intruder, Some(id), PAGE).await,
+        w.desk.list_logs(&intruder, Some(id), false, PAGE).await,
         Err(AppError::NotFound(_))
     ));
     assert!(
         w.desk
-            .list_tickets(&intruder, None, PAGE)
+            .list_tickets(&intruder, TicketFilter::default(), PAGE)
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(w.desk.count_tickets(&intruder, None).await.unwrap(), 0);
+    assert_eq!(
+        w.desk
+            .count_tickets(&intruder, TicketFilter::default())
+            .await
+            .unwrap(),
+        0
+    );
     assert!(
         w.desk
-            .list_logs(&intruder, None, PAGE)
+            .list_logs(&intruder, None, false, PAGE)
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(w.desk.count_logs(&intruder, None).await.unwrap(), 0);
+    assert_eq!(w.desk.count_logs(&intruder, None, false).await.unwrap(), 0);
     // Nothing the intruder tried was written.
     assert_eq!(w.store.all_logs().len(), 1);
     assert!(w.store.all_messages().is_empty());
     // Staff see it.
     assert_eq!(
-        w.desk.ticket_details(&agent(), id).await.unwrap().ticket.id,
+        w.desk
+            .ticket_details(&agent(), id, false)
+            .await
+            .unwrap()
+            .ticket
+            .id,
         id
     );
 }
@@ -224,19 +262,49 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
     open(&w, &customer("c1"), "Login trouble").await;
     open(&w, &customer("c2"), "Refund please").await;
     let c1 = customer("c1");
-    assert_eq!(w.desk.count_tickets(&c1, None).await.unwrap(), 2);
+    assert_eq!(
+        w.desk
+            .count_tickets(&c1, TicketFilter::default())
+            .await
+            .unwrap(),
+        2
+    );
     let refund = Keyword::parse("REFUND").unwrap();
-    assert_eq!(w.desk.count_tickets(&c1, refund.clone()).await.unwrap(), 1);
-    assert_eq!(w.desk.count_tickets(&agent(), refund).await.unwrap(), 2);
+    assert_eq!(
+        w.desk
+            .count_tickets(&c1, by_keyword(refund.clone()))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        w.desk
+            .count_tickets(&agent(), by_keyword(refund))
+            .await
+            .unwrap(),
+        2
+    );
     let percent = Keyword::parse("50%").unwrap();
-    assert_eq!(w.desk.count_tickets(&agent(), percent).await.unwrap(), 1);
+    assert_eq!(
+        w.desk
+            .count_tickets(&agent(), by_keyword(percent))
+            .await
+            .unwrap(),
+        1
+    );
     let literal = Keyword::parse("%").unwrap();
-    assert_eq!(w.desk.count_tickets(&agent(), literal).await.unwrap(), 1);
+    assert_eq!(
+        w.desk
+            .count_tickets(&agent(), by_keyword(literal))
+            .await
+            .unwrap(),
+        1
+    );
     let page = w
         .desk
         .list_tickets(
             &agent(),
-            None,
+            TicketFilter::default(),
             Page {
                 limit: 2,
                 offset: 1,
@@ -258,6 +326,7 @@ async fn adding_a_message_stores_it_with_attachments_and_one_log_entry() {
             file_name: FileName::parse("attachment1.pdf").unwrap(),
             file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
         }],
+        visibility: Visibility::Public,
     };
     let message = w.desk.add_message(&c, id, input).await.unwrap();
     assert_eq!(message.sender, c);
@@ -269,7 +338,7 @@ async fn adding_a_message_stores_it_with_attachments_and_one_log_entry() {
             .count(),
         1
     );
-    let details = w.desk.ticket_details(&c, id).await.unwrap();
+    let details = w.desk.ticket_details(&c, id, false).await.unwrap();
     assert_eq!(details.messages.len(), 1);
     assert_eq!(
         details.messages[0].attachments[0].file_name.as_str(),
@@ -285,6 +354,7 @@ async fn an_empty_or_oversized_message_is_refused_without_writing() {
     let empty = NewMessageInput {
         body: None,
         attachments: vec![],
+        visibility: Visibility::Public,
     };
     assert!(matches!(
         w.desk.add_message(&c, id, empty).await,
@@ -297,6 +367,7 @@ async fn an_empty_or_oversized_message_is_refused_without_writing() {
     let eleven = NewMessageInput {
         body: None,
         attachments: vec![one; 11],
+        visibility: Visibility::Public,
     };
     assert!(matches!(
         w.desk.add_message(&c, id, eleven).await,
@@ -311,8 +382,7 @@ async fn a_closed_ticket_takes_no_messages() {
     let w = world().await;
     let c = customer("c1");
     let id = open(&w, &c, "Refund").await;
-    w.desk
-        .change_status(&c, id, TicketStatus::Closed)
+    change_status(&w.desk, &c, id, TicketStatus::Closed)
         .await
         .unwrap();
     assert!(matches!(
@@ -333,17 +403,14 @@ async fn customer_may_close_or_reopen_a_resolved_ticket_and_nothing_else() {
         TicketStatus::Resolved,
     ] {
         assert!(matches!(
-            w.desk.change_status(&c, id, to).await,
+            change_status(&w.desk, &c, id, to).await,
             Err(AppError::Forbidden(_))
         ));
     }
-    w.desk
-        .change_status(&agent(), id, TicketStatus::Resolved)
+    change_status(&w.desk, &agent(), id, TicketStatus::Resolved)
         .await
         .unwrap();
-    let reopened = w
-        .desk
-        .change_status(&c, id, TicketStatus::Open)
+    let reopened = change_status(&w.desk, &c, id, TicketStatus::Open)
         .await
         .unwrap();
     assert_eq!(reopened.ticket.status, TicketStatus::Open);
@@ -361,9 +428,7 @@ async fn customer_may_close_or_reopen_a_resolved_ticket_and_nothing_else() {
 async fn setting_the_current_status_writes_nothing() {
     let w = world().await;
     let id = open(&w, &customer("c1"), "Refund").await;
-    let view = w
-        .desk
-        .change_status(&agent(), id, TicketStatus::Open)
+    let view = change_status(&w.desk, &agent(), id, TicketStatus::Open)
         .await
         .unwrap();
     assert_eq!(view.ticket.status, TicketStatus::Open);
@@ -398,6 +463,9 @@ async fn only_admins_manage_categories_and_only_two_levels() {
 async fn an_unreachable_store_is_reported_as_unavailable() {
     let w = world().await;
     w.store.set_unavailable(true);
-    let r = w.desk.list_tickets(&agent(), None, PAGE).await;
+    let r = w
+        .desk
+        .list_tickets(&agent(), TicketFilter::default(), PAGE)
+        .await;
     assert!(matches!(r, Err(AppError::Unavailable(_))), "{r:?}");
 }

@@ -102,6 +102,40 @@ impl FilePath {
     }
 }
 
+/// Who may read a message (and its attachments and log entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Visibility {
+    /// Everyone who may see the ticket, the customer included.
+    #[default]
+    Public,
+    /// Agents and admins only: an internal note.
+    Internal,
+}
+
+impl Visibility {
+    /// The name used on the wire and in storage: `public` or `internal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Internal => "internal",
+        }
+    }
+
+    /// Reads a visibility from its name.
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        match s {
+            "public" => Ok(Visibility::Public),
+            "internal" => Ok(Visibility::Internal),
+            _ => Err(ValidationError::new("must be public or internal")),
+        }
+    }
+
+    /// Whether a user of kind `who` may see what has this visibility.
+    pub fn is_visible_to(self, who: crate::UserType) -> bool {
+        self == Visibility::Public || who.is_staff()
+    }
+}
+
 /// A file attached to a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
@@ -136,6 +170,8 @@ pub struct Message {
     pub body: Option<MessageBody>,
     /// When the server received it.
     pub sent_at: Timestamp,
+    /// Who may read it.
+    pub visibility: Visibility,
     /// Whether the message is active.
     pub is_active: bool,
     /// Whether the message is deleted.
@@ -149,6 +185,17 @@ pub struct Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_notes_are_for_staff_only() {
+        use crate::UserType;
+        assert!(Visibility::Public.is_visible_to(UserType::Customer));
+        assert!(!Visibility::Internal.is_visible_to(UserType::Customer));
+        assert!(Visibility::Internal.is_visible_to(UserType::Agent));
+        assert!(Visibility::Internal.is_visible_to(UserType::Admin));
+        assert_eq!(Visibility::parse("internal"), Ok(Visibility::Internal));
+        assert!(Visibility::parse("private").is_err());
+    }
 
     #[test]
     fn message_body_refuses_blank_and_overlong_text() {

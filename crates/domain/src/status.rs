@@ -2,7 +2,7 @@ use crate::actor::UserType;
 use crate::error::ValidationError;
 
 /// Where a ticket stands. Codes and names are part of the published API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TicketStatus {
     /// 1: new or reopened, waiting for the desk.
     Open,
@@ -12,8 +12,32 @@ pub enum TicketStatus {
     Pending,
     /// 4: the desk considers it solved; the customer may reopen it.
     Resolved,
-    /// 5: finished; no more messages are taken.
+    /// 5: finished and final; a later request becomes a new ticket.
     Closed,
+}
+
+/// Why a status change is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    /// Nobody may make this change (`closed` is final, for one). Carries the
+    /// statuses the ticket may move to.
+    NotAllowed {
+        /// The status now.
+        from: TicketStatus,
+        /// The status asked for.
+        to: TicketStatus,
+        /// Where the ticket may go from `from`, for anyone.
+        allowed: Vec<TicketStatus>,
+    },
+    /// Someone may, but not this kind of user. Carries what this user may do.
+    Forbidden {
+        /// The status now.
+        from: TicketStatus,
+        /// The status asked for.
+        to: TicketStatus,
+        /// Where this user may move the ticket from `from`.
+        allowed: Vec<TicketStatus>,
+    },
 }
 
 impl TicketStatus {
@@ -28,16 +52,24 @@ impl TicketStatus {
 
     /// The status with the published code 1-5.
     pub fn from_code(code: i64) -> Result<Self, ValidationError> {
-        match code {
-            1 => Ok(TicketStatus::Open),
-            2 => Ok(TicketStatus::InProgress),
-            3 => Ok(TicketStatus::Pending),
-            4 => Ok(TicketStatus::Resolved),
-            5 => Ok(TicketStatus::Closed),
-            _ => Err(ValidationError::new(
-                "must be one of 1 (open), 2 (in_progress), 3 (pending), 4 (resolved), 5 (closed)",
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|s| i64::from(s.code()) == code)
+            .ok_or_else(Self::invalid)
+    }
+
+    /// The status with this published name.
+    pub fn from_name(name: &str) -> Result<Self, ValidationError> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(Self::invalid)
+    }
+
+    fn invalid() -> ValidationError {
+        ValidationError::new(
+            "must be one of 1 (open), 2 (in_progress), 3 (pending), 4 (resolved), 5 (closed)",
+        )
     }
 
     /// The published code, 1-5.
@@ -62,23 +94,75 @@ impl TicketStatus {
         }
     }
 
-    /// Whether the ticket still takes messages.
-    pub fn accepts_messages(self) -> bool {
-        self != TicketStatus::Closed
+    /// Whether the ticket still takes messages and changes.
+    pub fn is_final(self) -> bool {
+        self == TicketStatus::Closed
     }
 
-    /// Whether a user of kind `who` may move a ticket from `self` to `to`.
-    ///
-    /// Agents and admins may set any status. A customer may close its own ticket,
-    /// or reopen its own resolved ticket; nothing else.
-    pub fn may_change_to(self, to: TicketStatus, who: UserType) -> bool {
-        match who {
-            UserType::Agent | UserType::Admin => true,
-            UserType::Customer => {
-                to == TicketStatus::Closed
-                    || (self == TicketStatus::Resolved && to == TicketStatus::Open)
-            }
+    /// Whether the ticket still takes messages.
+    pub fn accepts_messages(self) -> bool {
+        !self.is_final()
+    }
+
+    /// Where a ticket may move from `self`, for anyone: the workflow's edges.
+    pub fn next(self) -> &'static [TicketStatus] {
+        use TicketStatus::*;
+        match self {
+            Open => &[InProgress, Pending, Resolved, Closed],
+            InProgress => &[Open, Pending, Resolved, Closed],
+            Pending => &[Open, InProgress, Resolved, Closed],
+            Resolved => &[Open, InProgress, Closed],
+            Closed => &[],
         }
+    }
+
+    /// Whether a user of kind `who` may make the change `self` -> `to` (an edge of
+    /// the workflow). Staff may make every edge; a customer may close its ticket,
+    /// or reopen a resolved one.
+    fn may_take(self, to: TicketStatus, who: UserType) -> bool {
+        self.next().contains(&to)
+            && match who {
+                UserType::Agent | UserType::Admin => true,
+                UserType::Customer => {
+                    to == TicketStatus::Closed
+                        || (self == TicketStatus::Resolved && to == TicketStatus::Open)
+                }
+            }
+    }
+
+    /// Where a user of kind `who` may move a ticket from `self`.
+    pub fn next_for(self, who: UserType) -> Vec<TicketStatus> {
+        self.next()
+            .iter()
+            .copied()
+            .filter(|to| self.may_take(*to, who))
+            .collect()
+    }
+
+    /// Checks a change of status by a user of kind `who`. Staying in the same
+    /// status is not a change and is always allowed.
+    pub fn check_change(self, to: TicketStatus, who: UserType) -> Result<(), TransitionError> {
+        if self == to || self.may_take(to, who) {
+            Ok(())
+        } else if self.next().contains(&to) {
+            Err(TransitionError::Forbidden {
+                from: self,
+                to,
+                allowed: self.next_for(who),
+            })
+        } else {
+            Err(TransitionError::NotAllowed {
+                from: self,
+                to,
+                allowed: self.next().to_vec(),
+            })
+        }
+    }
+
+    /// Whether a reply from a user of kind `who` moves the ticket back to `open`:
+    /// a customer answering while the desk waits for it or thinks it solved.
+    pub fn reopens_on_reply_from(self, who: UserType) -> bool {
+        who == UserType::Customer && matches!(self, TicketStatus::Pending | TicketStatus::Resolved)
     }
 }
 
@@ -90,6 +174,7 @@ impl std::fmt::Display for TicketStatus {
 
 #[cfg(test)]
 mod tests {
+    use super::TicketStatus::*;
     use super::*;
 
     #[test]
@@ -105,45 +190,76 @@ mod tests {
             assert_eq!(status.code(), code);
             assert_eq!(status.name(), name);
             assert_eq!(TicketStatus::from_code(i64::from(code)), Ok(status));
+            assert_eq!(TicketStatus::from_name(name), Ok(status));
         }
     }
 
     #[test]
-    fn unknown_codes_are_refused() {
+    fn unknown_codes_and_names_are_refused() {
         for code in [0, 6, -1, i64::MAX] {
             assert!(TicketStatus::from_code(code).is_err(), "{code}");
         }
+        assert!(TicketStatus::from_name("Open").is_err());
+        assert!(TicketStatus::from_name("done").is_err());
     }
 
+    /// The whole table: every pair of statuses, for every kind of user.
+    /// `S` = staff only, `A` = staff and customers, `-` = nobody, `=` = no change.
     #[test]
-    fn staff_may_set_any_status() {
-        for from in TicketStatus::ALL {
-            for to in TicketStatus::ALL {
-                assert!(from.may_change_to(to, UserType::Agent));
-                assert!(from.may_change_to(to, UserType::Admin));
+    fn the_transition_table_holds_for_every_pair_and_every_role() {
+        let table = [
+            //            open  in_progress pending resolved closed
+            (Open, ["=", "S", "S", "S", "A"]),
+            (InProgress, ["S", "=", "S", "S", "A"]),
+            (Pending, ["S", "S", "=", "S", "A"]),
+            (Resolved, ["A", "S", "-", "=", "A"]),
+            (Closed, ["-", "-", "-", "-", "="]),
+        ];
+        for (from, row) in table {
+            for (to, cell) in TicketStatus::ALL.into_iter().zip(row) {
+                for who in UserType::ALL {
+                    let result = from.check_change(to, who);
+                    let allowed = match cell {
+                        "=" => true,
+                        "A" => true,
+                        "S" => who.is_staff(),
+                        _ => false,
+                    };
+                    assert_eq!(result.is_ok(), allowed, "{who}: {from} -> {to}: {result:?}");
+                    match (cell, &result) {
+                        ("-", Err(TransitionError::NotAllowed { allowed, .. })) => {
+                            assert_eq!(allowed, &from.next().to_vec());
+                        }
+                        ("S", Err(TransitionError::Forbidden { allowed, .. })) => {
+                            assert_eq!(allowed, &from.next_for(who));
+                        }
+                        (_, Ok(())) => {}
+                        (_, other) => panic!("{who}: {from} -> {to}: unexpected {other:?}"),
+                    }
+                }
             }
         }
     }
 
     #[test]
-    fn customer_may_only_close_or_reopen_a_resolved_ticket() {
-        for from in TicketStatus::ALL {
-            for to in TicketStatus::ALL {
-                let allowed = to == TicketStatus::Closed
-                    || (from == TicketStatus::Resolved && to == TicketStatus::Open);
-                assert_eq!(
-                    from.may_change_to(to, UserType::Customer),
-                    allowed,
-                    "{from} -> {to}"
-                );
-            }
+    fn closed_is_final() {
+        assert!(Closed.next().is_empty());
+        assert!(Closed.is_final());
+        assert!(!Closed.accepts_messages());
+        for s in [Open, InProgress, Pending, Resolved] {
+            assert!(s.accepts_messages());
         }
     }
 
     #[test]
-    fn only_a_closed_ticket_refuses_messages() {
+    fn a_customer_reply_reopens_only_pending_and_resolved_tickets() {
         for s in TicketStatus::ALL {
-            assert_eq!(s.accepts_messages(), s != TicketStatus::Closed);
+            assert_eq!(
+                s.reopens_on_reply_from(UserType::Customer),
+                matches!(s, Pending | Resolved)
+            );
+            assert!(!s.reopens_on_reply_from(UserType::Agent));
+            assert!(!s.reopens_on_reply_from(UserType::Admin));
         }
     }
 }

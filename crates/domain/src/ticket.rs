@@ -1,6 +1,7 @@
 use crate::Timestamp;
 use crate::actor::{Actor, UserId, UserType};
 use crate::ids::{CategoryId, TicketId};
+use crate::priority::Priority;
 use crate::status::TicketStatus;
 use crate::text::{Description, RefId, Subject};
 
@@ -57,6 +58,13 @@ pub struct Ticket {
     pub description: Description,
     /// Where it stands.
     pub status: TicketStatus,
+    /// How urgent it is.
+    pub priority: Priority,
+    /// The agent or admin working on it.
+    pub assignee_id: Option<UserId>,
+    /// Grows by one with every change of the ticket: a write made on a stale
+    /// read is refused.
+    pub version: i64,
     /// Whether the ticket is active.
     pub is_active: bool,
     /// Whether the ticket is deleted.
@@ -66,8 +74,10 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Whether `actor` may see this ticket at all.
-    pub fn is_visible_to(&self, actor: &Actor) -> bool {
-        !self.is_delete && actor.can_see_ticket_of(&self.user_id)
+    /// Whether `actor` may see this ticket at all (deleted tickets only with
+    /// `include_deleted`, which only admins may ask for).
+    pub fn is_visible_to(&self, actor: &Actor, include_deleted: bool) -> bool {
+        actor.can_see_ticket_of(&self.user_id)
+            && (!self.is_delete || (include_deleted && actor.user_type == UserType::Admin))
     }
 }

@@ -3,10 +3,11 @@
 
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
-use ticketd_app::{FieldError, NewMessageInput, OpenTicketInput};
+use ticketd_app::{FieldError, NewMessageInput, OpenTicketInput, TicketChanges};
 use ticketd_domain::{
-    Actor, Attachment, Audit, Category, CategoryId, CategoryName, Description, FileName, FilePath,
-    LogEntry, Message, MessageBody, Subject, Ticket, TicketStatus, Timestamp, UserId, UserType,
+    Actor, Attachment, Audit, Category, CategoryId, CategoryName, Description, FieldChange,
+    FileName, FilePath, LogEntry, Message, MessageBody, Priority, Subject, Ticket, TicketStatus,
+    Timestamp, UserId, UserType, Visibility,
 };
 use ticketd_ports::{NewAttachment, TicketDetails, TicketView};
 use utoipa::ToSchema;
@@ -62,6 +63,104 @@ impl From<TicketStatus> for StatusName {
             TicketStatus::Pending => StatusName::Pending,
             TicketStatus::Resolved => StatusName::Resolved,
             TicketStatus::Closed => StatusName::Closed,
+        }
+    }
+}
+
+/// A ticket's priority by name (requests may give the code, 1-4).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorityName {
+    /// 1
+    Low,
+    /// 2, the default
+    Normal,
+    /// 3
+    High,
+    /// 4
+    Urgent,
+}
+
+impl From<Priority> for PriorityName {
+    fn from(p: Priority) -> Self {
+        match p {
+            Priority::Low => PriorityName::Low,
+            Priority::Normal => PriorityName::Normal,
+            Priority::High => PriorityName::High,
+            Priority::Urgent => PriorityName::Urgent,
+        }
+    }
+}
+
+/// A priority in a request: its code (1-4) or its name.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum PriorityInput {
+    /// 1 low, 2 normal, 3 high, 4 urgent.
+    Code(i64),
+    /// `low`, `normal`, `high` or `urgent`.
+    #[schema(example = "high")]
+    Name(String),
+}
+
+impl PriorityInput {
+    fn parse(self) -> Result<Priority, ticketd_domain::ValidationError> {
+        match self {
+            PriorityInput::Code(c) => Priority::from_code(c),
+            PriorityInput::Name(n) => Priority::from_name(&n),
+        }
+    }
+}
+
+/// Who may read a message: everyone on the ticket, or staff only.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum VisibilityDto {
+    /// Everyone who may see the ticket.
+    #[default]
+    Public,
+    /// Agents and admins only (an internal note).
+    Internal,
+}
+
+impl From<Visibility> for VisibilityDto {
+    fn from(v: Visibility) -> Self {
+        match v {
+            Visibility::Public => VisibilityDto::Public,
+            Visibility::Internal => VisibilityDto::Internal,
+        }
+    }
+}
+
+impl From<VisibilityDto> for Visibility {
+    fn from(v: VisibilityDto) -> Self {
+        match v {
+            VisibilityDto::Public => Visibility::Public,
+            VisibilityDto::Internal => Visibility::Internal,
+        }
+    }
+}
+
+/// One field's change, as a log entry records it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangeDto {
+    /// `status`, `priority`, `assigneeId`, `categoryId`, `subCategoryId` or `isDelete`.
+    #[schema(example = "status")]
+    pub field: String,
+    /// The value before, as text (names for status and priority); `null` for none.
+    #[schema(example = "open")]
+    pub from: Option<String>,
+    /// The value after, as text; `null` for none.
+    #[schema(example = "in_progress")]
+    pub to: Option<String>,
+}
+
+impl From<&FieldChange> for ChangeDto {
+    fn from(c: &FieldChange) -> Self {
+        Self {
+            field: c.field.as_str().to_owned(),
+            from: c.from.clone(),
+            to: c.to.clone(),
         }
     }
 }
@@ -168,6 +267,11 @@ pub struct TicketDto {
     pub is_delete: bool,
     /// Where it stands.
     pub status: StatusName,
+    /// How urgent it is.
+    pub priority: PriorityName,
+    /// The agent or admin working on it; `null` when unassigned.
+    #[schema(example = "agent7")]
+    pub assignee_id: Option<String>,
     /// The kind of user who opened it.
     pub created_by_type: UserTypeDto,
     /// The kind of user who last changed it.
@@ -194,6 +298,8 @@ impl TicketDto {
             is_active: t.is_active,
             is_delete: t.is_delete,
             status: t.status.into(),
+            priority: t.priority.into(),
+            assignee_id: t.assignee_id.as_ref().map(ToString::to_string),
             created_by_type: t.audit.created_by.user_type.into(),
             modified_by_type: t.audit.modified_by.user_type.into(),
             ticket_category: category.into(),
@@ -303,6 +409,8 @@ pub struct MessageDto {
     /// When the server received it.
     #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
     pub sent_at: String,
+    /// Who may read it: `internal` notes are for agents and admins only.
+    pub visibility: VisibilityDto,
     /// Whether it is active.
     #[schema(example = true)]
     pub is_active: bool,
@@ -333,6 +441,7 @@ impl From<&Message> for MessageDto {
                 .as_ref()
                 .map_or_else(String::new, |b| b.as_str().to_owned()),
             sent_at: time(m.sent_at),
+            visibility: m.visibility.into(),
             is_active: m.is_active,
             is_delete: m.is_delete,
             created_by_type: m.audit.created_by.user_type.into(),
@@ -383,6 +492,9 @@ pub struct AddMessageRequest {
     pub message: Option<String>,
     /// At most 10 files.
     pub attachments: Option<Vec<AttachmentRef>>,
+    /// `internal` makes an internal note, for agents and admins only
+    /// (customers never see it); `public` by default.
+    pub visibility: Option<VisibilityDto>,
 }
 
 impl AddMessageRequest {
@@ -411,7 +523,11 @@ impl AddMessageRequest {
             }
         }
         if errors.is_empty() {
-            Ok(NewMessageInput { body, attachments })
+            Ok(NewMessageInput {
+                body,
+                attachments,
+                visibility: self.visibility.unwrap_or_default().into(),
+            })
         } else {
             Err(errors)
         }
@@ -436,6 +552,8 @@ pub struct AddedMessageDto {
     /// When the server received it.
     #[schema(example = "2025-04-01T10:00:00Z", format = DateTime)]
     pub sent_at: String,
+    /// `public` or `internal`.
+    pub visibility: VisibilityDto,
 }
 
 impl From<&Message> for AddedMessageDto {
@@ -456,38 +574,121 @@ impl From<&Message> for AddedMessageDto {
                 .collect(),
             id: m.id.get(),
             sent_at: time(m.sent_at),
+            visibility: m.visibility.into(),
         }
     }
 }
 
-/// The body of the status call.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The body of the update call: at least one field. Customers may send only
+/// `status`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateStatusRequest {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateTicketRequest {
     /// The new status: 1 open, 2 in_progress, 3 pending, 4 resolved, 5 closed.
     #[schema(example = 1, minimum = 1, maximum = 5)]
     pub status: Option<i64>,
+    /// The new priority: 1-4 or its name (agents and admins).
+    pub priority: Option<PriorityInput>,
+    /// The agent or admin to work on it; `null` unassigns (agents and admins).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "agent7")]
+    pub assignee_id: Option<Option<String>>,
+    /// A new active top-level category (agents and admins). A sub-category that
+    /// is not one of its children is cleared.
+    #[schema(example = 1)]
+    pub category_id: Option<i64>,
+    /// A new sub-category of the (new) category; `0` clears it (agents and admins).
+    #[schema(example = 2)]
+    pub sub_category_id: Option<i64>,
 }
 
-impl UpdateStatusRequest {
-    /// The status asked for.
-    pub fn into_status(self) -> Result<TicketStatus, Vec<FieldError>> {
-        let code = self
-            .status
-            .ok_or_else(|| vec![FieldError::new("status", "is required")])?;
-        TicketStatus::from_code(code).map_err(|e| vec![FieldError::new("status", e.0)])
+impl UpdateTicketRequest {
+    /// Checks every field, reporting all that are wrong.
+    pub fn into_changes(self) -> Result<TicketChanges, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let status = self.status.and_then(|c| {
+            TicketStatus::from_code(c)
+                .map_err(|e| errors.push(FieldError::new("status", e.0)))
+                .ok()
+        });
+        let priority = self.priority.and_then(|p| {
+            p.parse()
+                .map_err(|e| errors.push(FieldError::new("priority", e.0)))
+                .ok()
+        });
+        let assignee_id = match self.assignee_id {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(a)) => UserId::parse(a)
+                .map_err(|e| errors.push(FieldError::new("assigneeId", e.0)))
+                .ok()
+                .map(Some),
+        };
+        let category_id = self
+            .category_id
+            .and_then(|v| positive_id(&mut errors, "categoryId", v));
+        let sub_category_id = match self.sub_category_id {
+            None => None,
+            Some(0) => Some(None),
+            Some(v) => positive_id(&mut errors, "subCategoryId", v).map(Some),
+        };
+        if errors.is_empty() {
+            Ok(TicketChanges {
+                status,
+                priority,
+                assignee_id,
+                category_id,
+                sub_category_id,
+            })
+        } else {
+            Err(errors)
+        }
     }
 }
 
-/// What the status call answers.
+/// What the update call answers: the ticket's fields as they are now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StatusUpdatedDto {
+#[serde(rename_all = "camelCase")]
+pub struct TicketUpdatedDto {
     /// The ticket.
     #[schema(example = 123)]
     pub id: i64,
     /// Its status code now.
     #[schema(example = 2)]
     pub status: i32,
+    /// Its priority code now (1 low, 2 normal, 3 high, 4 urgent).
+    #[schema(example = 2)]
+    pub priority: i32,
+    /// Its assignee now; `null` when unassigned.
+    #[schema(example = "agent7")]
+    pub assignee_id: Option<String>,
+    /// Its category now.
+    #[schema(example = 1)]
+    pub category_id: i64,
+    /// Its sub-category now; `0` for none.
+    #[schema(example = 2)]
+    pub sub_category_id: i64,
+}
+
+impl From<&Ticket> for TicketUpdatedDto {
+    fn from(t: &Ticket) -> Self {
+        Self {
+            id: t.id.get(),
+            status: t.status.code(),
+            priority: t.priority.code(),
+            assignee_id: t.assignee_id.as_ref().map(ToString::to_string),
+            category_id: t.category_id.get(),
+            sub_category_id: t.sub_category_id.map_or(0, CategoryId::get),
+        }
+    }
 }
 
 /// The body of the call that opens a ticket.
@@ -509,6 +710,11 @@ pub struct OpenTicketRequest {
     /// Agents and admins only: the customer to open the ticket for.
     #[schema(example = "user01")]
     pub user_id: Option<String>,
+    /// Agents and admins only: 1-4 or its name; `normal` by default.
+    pub priority: Option<PriorityInput>,
+    /// Agents and admins only: the agent or admin to work on it.
+    #[schema(example = "agent7")]
+    pub assignee_id: Option<String>,
 }
 
 fn required<T>(errors: &mut Vec<FieldError>, field: &str, v: Option<T>) -> Option<T> {
@@ -554,19 +760,46 @@ impl OpenTicketRequest {
                 .ok()
                 .map(Some),
         };
-        match (subject, description, category_id, sub_category_id, user_id) {
+        let priority = match self.priority {
+            None => Some(None),
+            Some(p) => p
+                .parse()
+                .map_err(|e| errors.push(FieldError::new("priority", e.0)))
+                .ok()
+                .map(Some),
+        };
+        let assignee_id = match self.assignee_id {
+            None => Some(None),
+            Some(a) => UserId::parse(a)
+                .map_err(|e| errors.push(FieldError::new("assigneeId", e.0)))
+                .ok()
+                .map(Some),
+        };
+        match (
+            subject,
+            description,
+            category_id,
+            sub_category_id,
+            user_id,
+            priority,
+            assignee_id,
+        ) {
             (
                 Some(subject),
                 Some(description),
                 Some(category_id),
                 Some(sub_category_id),
                 Some(user_id),
+                Some(priority),
+                Some(assignee_id),
             ) if errors.is_empty() => Ok(OpenTicketInput {
                 subject,
                 description,
                 category_id,
                 sub_category_id,
                 user_id,
+                priority,
+                assignee_id,
             }),
             _ => Err(errors),
         }
@@ -639,6 +872,10 @@ pub struct LogEntryDto {
     /// When it was done.
     #[schema(example = "2025-04-21T01:00:00Z", format = DateTime)]
     pub action_at: String,
+    /// What changed, field by field (empty when no field changed).
+    pub changes: Vec<ChangeDto>,
+    /// `internal` for the entry of an internal note (staff only).
+    pub visibility: VisibilityDto,
     /// Whether the entry is active.
     #[schema(example = true)]
     pub is_active: bool,
@@ -671,6 +908,8 @@ impl From<&LogEntry> for LogEntryDto {
             action_by: id.to_string(),
             action_by_type: (*user_type).into(),
             action_at: time(l.action_at),
+            changes: l.changes.iter().map(ChangeDto::from).collect(),
+            visibility: l.visibility.into(),
             is_active: l.is_active,
             is_delete: l.is_delete,
             created_by_type: created_by.user_type.into(),

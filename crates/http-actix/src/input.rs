@@ -138,6 +138,67 @@ pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, Vec<Field
     }
 }
 
+/// The query string as name -> values: a name may repeat, and a value may
+/// hold several comma-separated items.
+#[derive(Debug, Default)]
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    /// Reads the request's query string.
+    pub fn parse(req: &HttpRequest) -> Result<Self, ApiError> {
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|q| Self(q.into_inner()))
+            .map_err(|e| ApiError::invalid_field("query", e.to_string()))
+    }
+
+    /// The first value of `name`.
+    pub fn one(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every item of `name`: all its values, split at commas, blanks dropped.
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
+/// A point in time from the query string: RFC 3339 (`2025-04-01T10:00:00Z`),
+/// or a date (`2025-04-01`), read as the start of that day in UTC, or with
+/// `end_of_day` as its last second.
+pub fn query_time(
+    name: &str,
+    raw: Option<&str>,
+    end_of_day: bool,
+) -> Result<Option<ticketd_domain::Timestamp>, FieldError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            name,
+            "must be a date (2025-04-01) or an RFC 3339 time (2025-04-01T10:00:00Z)",
+        )
+    })?;
+    let time = if end_of_day {
+        day.and_hms_opt(23, 59, 59)
+    } else {
+        day.and_hms_opt(0, 0, 0)
+    };
+    Ok(time.map(|t| t.and_utc()))
+}
+
 /// A flag: `true`/`false`/`1`/`0` (any case); empty or absent means false.
 pub fn flag(name: &str, raw: Option<&str>) -> Result<bool, FieldError> {
     match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {

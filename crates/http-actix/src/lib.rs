@@ -5,6 +5,8 @@
 //! binary only binds it. Handlers convert JSON to domain values at the border,
 //! call the use cases, and map every error to the documented envelope.
 
+#![recursion_limit = "256"]
+
 pub mod auth;
 mod dto;
 mod envelope;

@@ -1,20 +1,20 @@
 //! The handlers of `/backend/api`, each with its OpenAPI description.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use serde::Deserialize;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use ticketd_app::{FieldError, SupportDesk};
-use ticketd_domain::{Keyword, TicketId};
+use ticketd_domain::{Keyword, Priority, TicketId, TicketStatus, UserId};
+use ticketd_ports::{Page, SortField, TicketFilter, TicketSort};
 use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
 use crate::dto::{
-    AddMessageRequest, AddedMessageDto, CategoryDto, CreateCategoryRequest, LogEntryDto,
-    OpenTicketRequest, StatusUpdatedDto, TicketDetailsDto, TicketDto, UpdateStatusRequest,
+    AddMessageRequest, AddedMessageDto, CategoryDto, CountDto, CreateCategoryRequest, LogEntryDto,
+    OpenTicketRequest, TicketDetailsDto, TicketDto, TicketUpdatedDto, UpdateTicketRequest,
 };
 use crate::envelope::{Envelope, ListData, ListEnvelope};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::input::{flag, page, read_json, ticket_id};
+use crate::input::{QueryParams, flag, page, query_time, read_json, ticket_id};
 
 /// Where the API lives.
 pub const PREFIX: &str = "/backend/api";
@@ -27,20 +27,24 @@ const LOGS: &str = "Successfully retrieved ticket logs";
 const TICKET_CREATED: &str = "Ticket created successfully";
 const CATEGORIES: &str = "Categories retrieved successfully";
 const CATEGORY_CREATED: &str = "Category created successfully";
+const TICKET_UPDATED: &str = "Ticket updated successfully";
+const TICKET_DELETED: &str = "Ticket deleted successfully";
+const TICKET_RESTORED: &str = "Ticket restored successfully";
+const HISTORY: &str = "Successfully retrieved ticket history";
 
-fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
-    web::Query::<T>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ApiError::invalid_field("query", e.to_string()))
-}
+/// The header carrying the number of rows a list matches, ignoring paging.
+const TOTAL_COUNT: &str = "X-Total-Count";
 
 fn path_id(raw: &str) -> Result<TicketId, ApiError> {
     ticket_id("id", raw).map_err(|e| ApiError::invalid(vec![e]))
 }
 
-/// Query parameters of the ticket list.
-#[derive(Debug, Deserialize, IntoParams)]
+/// Query parameters of the ticket list. List filters take several values,
+/// comma-separated or by repeating the parameter; a ticket matches a list
+/// filter if it matches any of its values, and every filter given.
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameters; `ticket_filter` reads them
 pub struct TicketListQuery {
     /// Rows per page: default 10; above 100 is served as 100.
     #[param(value_type = Option<u64>, minimum = 0, example = 10)]
@@ -55,28 +59,205 @@ pub struct TicketListQuery {
     /// `true` (or `1`) to get `{"count": N}` instead of rows.
     #[param(value_type = Option<bool>, example = false)]
     count: Option<String>,
+    /// Statuses, by name or code: `open,pending` or `1,3`.
+    #[param(example = "open,in_progress")]
+    status: Option<String>,
+    /// Priorities, by name or code: `high,urgent` or `3,4`.
+    #[param(example = "urgent")]
+    priority: Option<String>,
+    /// Category ids.
+    #[param(example = "1")]
+    category_id: Option<String>,
+    /// Sub-category ids.
+    #[param(example = "2")]
+    sub_category_id: Option<String>,
+    /// Assignees' user ids (with `unassigned=true`, unassigned tickets too).
+    #[param(example = "agent7")]
+    assignee_id: Option<String>,
+    /// `true` for tickets nobody is assigned to.
+    #[param(value_type = Option<bool>, example = false)]
+    unassigned: Option<String>,
+    /// Owners' user ids (agents and admins only).
+    #[param(example = "user01")]
+    user_id: Option<String>,
+    /// Opened at or after: `2025-04-01` or `2025-04-01T10:00:00Z`.
+    #[param(example = "2025-04-01")]
+    created_from: Option<String>,
+    /// Opened at or before: `2025-04-30` (the whole day) or an RFC 3339 time.
+    #[param(example = "2025-04-30")]
+    created_to: Option<String>,
+    /// Changed at or after this time.
+    #[param(example = "2025-04-01T10:00:00Z")]
+    updated_since: Option<String>,
+    /// Order: `createdDate` (default, newest first), `modifiedDate`, `priority`,
+    /// `status` or `id`; `-field` or `field:desc` for descending, `field` or
+    /// `field:asc` for ascending.
+    #[param(example = "-priority")]
+    sort: Option<String>,
+    /// Admins only: `true` to include deleted tickets.
+    #[param(value_type = Option<bool>, example = false)]
+    include_deleted: Option<String>,
+}
+
+fn each<T>(
+    q: &QueryParams,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for raw in q.list(name) {
+        match parse(raw) {
+            Ok(v) => out.push(v),
+            Err(why) => errors.push(FieldError::new(name, format!("{raw:?} {why}"))),
+        }
+    }
+    out
+}
+
+fn positive(raw: &str) -> Result<i64, String> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| "is not a positive id".into())
+}
+
+fn sort(raw: Option<&str>) -> Result<TicketSort, FieldError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(TicketSort::default());
+    };
+    let (name, descending) = match raw.split_once(':') {
+        Some((name, "desc")) => (name, true),
+        Some((name, "asc")) => (name, false),
+        Some(_) => return Err(FieldError::new("sort", "direction must be asc or desc")),
+        None => match raw.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (raw, false),
+        },
+    };
+    let field = match name {
+        "createdDate" => SortField::CreatedDate,
+        "modifiedDate" => SortField::ModifiedDate,
+        "priority" => SortField::Priority,
+        "status" => SortField::Status,
+        "id" => SortField::Id,
+        _ => {
+            return Err(FieldError::new(
+                "sort",
+                "must be one of createdDate, modifiedDate, priority, status, id (- for descending)",
+            ));
+        }
+    };
+    Ok(TicketSort { field, descending })
+}
+
+/// Reads the ticket list's filters, collecting every invalid one.
+fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketFilter {
+    let mut f = TicketFilter {
+        keyword: Keyword::parse(q.one("keyword").unwrap_or(""))
+            .map_err(|e| errors.push(FieldError::new("keyword", e.0)))
+            .ok()
+            .flatten(),
+        statuses: each(q, "status", errors, |raw| match raw.parse::<i64>() {
+            Ok(code) => TicketStatus::from_code(code).map_err(|e| e.0),
+            Err(_) => TicketStatus::from_name(raw).map_err(|e| e.0),
+        }),
+        priorities: each(q, "priority", errors, |raw| match raw.parse::<i64>() {
+            Ok(code) => Priority::from_code(code).map_err(|e| e.0),
+            Err(_) => Priority::from_name(raw).map_err(|e| e.0),
+        }),
+        category_ids: each(q, "categoryId", errors, |raw| {
+            positive(raw).map(ticketd_domain::CategoryId)
+        }),
+        sub_category_ids: each(q, "subCategoryId", errors, |raw| {
+            positive(raw).map(ticketd_domain::CategoryId)
+        }),
+        assignee_ids: each(q, "assigneeId", errors, |raw| {
+            UserId::parse(raw).map_err(|e| e.0)
+        }),
+        user_ids: each(q, "userId", errors, |raw| {
+            UserId::parse(raw).map_err(|e| e.0)
+        }),
+        ..TicketFilter::default()
+    };
+    let mut take = |r: Result<(), FieldError>| {
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    };
+    take(flag("unassigned", q.one("unassigned")).map(|v| f.unassigned = v));
+    take(flag("includeDeleted", q.one("includeDeleted")).map(|v| f.include_deleted = v));
+    take(query_time("createdFrom", q.one("createdFrom"), false).map(|v| f.created_from = v));
+    take(query_time("createdTo", q.one("createdTo"), true).map(|v| f.created_to = v));
+    take(query_time("updatedSince", q.one("updatedSince"), false).map(|v| f.updated_since = v));
+    take(sort(q.one("sort")).map(|v| f.sort = v));
+    f
+}
+
+/// `limit`, `offset` and `count`, collecting every invalid one.
+fn paging(q: &QueryParams, errors: &mut Vec<FieldError>) -> (Page, bool) {
+    let page = page(q.one("limit"), q.one("offset")).unwrap_or_else(|e| {
+        errors.extend(e);
+        Page {
+            limit: 0,
+            offset: 0,
+        }
+    });
+    let count = flag("count", q.one("count")).unwrap_or_else(|e| {
+        errors.push(e);
+        false
+    });
+    (page, count)
+}
+
+fn checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
+/// A list answer: the rows and `X-Total-Count`, or `{"count": N}`.
+fn list_response<T: serde::Serialize>(
+    message: &str,
+    total: u64,
+    rows: Option<Vec<T>>,
+) -> HttpResponse {
+    let data = match rows {
+        Some(rows) => ListData::Items(rows),
+        None => ListData::Count(CountDto { count: total }),
+    };
+    HttpResponse::Ok()
+        .insert_header((TOTAL_COUNT, total.to_string()))
+        .json(ListEnvelope::ok(message, data))
 }
 
 #[utoipa::path(
     tag = "Support",
     summary = "Get Support Tickets",
-    description = "The tickets the caller may see, newest first: a customer sees its own, \
-                   agents and admins see all. With `count=true`, `data` is `{\"count\": N}`.",
+    description = "The tickets the caller may see: a customer sees its own, agents and admins see \
+                   all. Filters combine with each other, with `keyword` and with paging; \
+                   `X-Total-Count` gives the number of matches. With `count=true`, `data` is \
+                   `{\"count\": N}`.",
     params(TicketListQuery),
     responses(
         (status = 200, description = "Successfully retrieved the support tickets", body = ListEnvelope<TicketDto>,
+         headers(("X-Total-Count" = u64, description = "How many tickets match, ignoring limit and offset")),
          example = json!({"status": "1", "message": LIST_TICKETS, "data": [{
             "createdBy": "admin", "createdDate": "2025-04-01T10:00:00Z", "modifiedBy": "admin",
             "modifiedDate": "2025-04-01T10:30:00Z", "id": 123, "refId": "TKT-7K3M9Q2XAB", "userId": "user01",
             "userType": "customer", "categoryId": 1, "subCategoryId": 1, "subject": "Refund Request",
             "description": "Request for a refund on order #XYZ", "isActive": true, "isDelete": false,
-            "status": "open", "createdByType": "admin", "modifiedByType": "admin",
+            "status": "open", "priority": "normal", "assigneeId": null,
+            "createdByType": "admin", "modifiedByType": "admin",
             "ticketCategory": {"createdBy": "admin", "createdDate": "2025-04-01T10:00:00Z",
                 "modifiedBy": "admin", "modifiedDate": "2025-04-01T10:30:00Z", "id": 1,
                 "categoryName": "Refund", "parentCategoryId": 0, "isActive": true, "isDelete": false,
                 "createdByType": "admin", "modifiedByType": "admin"}}]})),
-        (status = 400, description = "A query parameter is invalid", body = ErrorEnvelope),
+        (status = 400, description = "A query parameter is invalid; `errors` names it", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "A customer used `userId` or `includeDeleted`", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable; retry after `Retry-After` seconds", body = ErrorEnvelope),
     ),
     security(("bearerAuth" = []))
@@ -87,30 +268,19 @@ async fn list_tickets(
     req: HttpRequest,
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: TicketListQuery = query(&req)?;
+    let q = QueryParams::parse(&req)?;
     let mut errors = Vec::new();
-    let page = page(q.limit.as_deref(), q.offset.as_deref())
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let count = flag("count", q.count.as_deref())
-        .map_err(|e| errors.push(e))
-        .ok();
-    let keyword = Keyword::parse(q.keyword.as_deref().unwrap_or(""))
-        .map_err(|e| errors.push(FieldError::new("keyword", e.0)))
-        .ok();
-    let (Some(page), Some(count), Some(keyword), true) = (page, count, keyword, errors.is_empty())
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    let data = if count {
-        ListData::Count(crate::dto::CountDto {
-            count: desk.count_tickets(&user.0, keyword).await?,
-        })
+    let (page, count) = paging(&q, &mut errors);
+    let filter = ticket_filter(&q, &mut errors);
+    checked(errors)?;
+    let total = desk.count_tickets(&user.0, filter.clone()).await?;
+    let rows = if count {
+        None
     } else {
-        let rows = desk.list_tickets(&user.0, keyword, page).await?;
-        ListData::Items(rows.iter().map(TicketDto::from).collect())
+        let rows = desk.list_tickets(&user.0, filter, page).await?;
+        Some(rows.iter().map(TicketDto::from).collect::<Vec<_>>())
     };
-    Ok(HttpResponse::Ok().json(ListEnvelope::ok(LIST_TICKETS, data)))
+    Ok(list_response(LIST_TICKETS, total, rows))
 }
 
 #[utoipa::path(
@@ -159,9 +329,9 @@ async fn open_ticket(
 }
 
 /// Query parameters of the audit log.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // documents the parameters; the handler reads them
 pub struct LogListQuery {
     /// Rows per page: default 10; above 100 is served as 100.
     #[param(value_type = Option<u64>, minimum = 0, example = 10)]
@@ -175,24 +345,32 @@ pub struct LogListQuery {
     /// Only the entries of this ticket.
     #[param(value_type = Option<i64>, example = 123)]
     ticket_id: Option<String>,
+    /// Admins only: `true` to include the entries of deleted tickets.
+    #[param(value_type = Option<bool>, example = false)]
+    include_deleted: Option<String>,
 }
 
 #[utoipa::path(
     tag = "Support",
     summary = "Get Ticket Logs",
     description = "The audit log, newest first: one entry per ticket opened, message added and \
-                   status changed. A customer sees the entries of its own tickets only.",
+                   ticket changed, with what changed. A customer sees the public entries of its \
+                   own tickets only.",
     params(LogListQuery),
     responses(
         (status = 200, description = "Successfully retrieved ticket logs", body = ListEnvelope<LogEntryDto>,
+         headers(("X-Total-Count" = u64, description = "How many entries match, ignoring limit and offset")),
          example = json!({"status": "1", "message": LOGS, "data": [{
             "createdBy": "admin", "createdDate": "2025-04-21T01:00:00Z", "modifiedBy": "admin",
             "modifiedDate": "2025-04-21T01:00:00Z", "id": 1, "ticketId": 123,
             "actionTaken": "Updated ticket status", "actionBy": "admin", "actionByType": "admin",
-            "actionAt": "2025-04-21T01:00:00Z", "isActive": true, "isDelete": false,
+            "actionAt": "2025-04-21T01:00:00Z",
+            "changes": [{"field": "status", "from": "open", "to": "in_progress"}],
+            "visibility": "public", "isActive": true, "isDelete": false,
             "createdByType": "admin", "modifiedByType": "admin"}]})),
         (status = 400, description = "A query parameter is invalid", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "A non-admin used `includeDeleted`", body = ErrorEnvelope),
         (status = 404, description = "`ticketId` names no ticket the caller may see", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
     ),
@@ -204,34 +382,28 @@ async fn list_logs(
     req: HttpRequest,
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
-    let q: LogListQuery = query(&req)?;
+    let q = QueryParams::parse(&req)?;
     let mut errors = Vec::new();
-    let page = page(q.limit.as_deref(), q.offset.as_deref())
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let count = flag("count", q.count.as_deref())
-        .map_err(|e| errors.push(e))
-        .ok();
-    let ticket = match q.ticket_id.as_deref().map(str::trim) {
-        None | Some("") => Some(None),
-        Some(raw) => ticket_id("ticketId", raw)
-            .map_err(|e| errors.push(e))
-            .ok()
-            .map(Some),
+    let (page, count) = paging(&q, &mut errors);
+    let include_deleted = flag("includeDeleted", q.one("includeDeleted")).unwrap_or_else(|e| {
+        errors.push(e);
+        false
+    });
+    let ticket = match q.one("ticketId").map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => ticket_id("ticketId", raw).map_err(|e| errors.push(e)).ok(),
     };
-    let (Some(page), Some(count), Some(ticket), true) = (page, count, ticket, errors.is_empty())
-    else {
-        return Err(ApiError::invalid(errors));
-    };
-    let data = if count {
-        ListData::Count(crate::dto::CountDto {
-            count: desk.count_logs(&user.0, ticket).await?,
-        })
+    checked(errors)?;
+    let total = desk.count_logs(&user.0, ticket, include_deleted).await?;
+    let rows = if count {
+        None
     } else {
-        let rows = desk.list_logs(&user.0, ticket, page).await?;
-        ListData::Items(rows.iter().map(LogEntryDto::from).collect())
+        let rows = desk
+            .list_logs(&user.0, ticket, include_deleted, page)
+            .await?;
+        Some(rows.iter().map(LogEntryDto::from).collect::<Vec<_>>())
     };
-    Ok(HttpResponse::Ok().json(ListEnvelope::ok(LOGS, data)))
+    Ok(list_response(LOGS, total, rows))
 }
 
 #[utoipa::path(
@@ -291,7 +463,10 @@ async fn create_category(
     tag = "Support",
     summary = "Get Ticket Details",
     description = "One ticket with its category and messages (oldest first), each with its attachments.",
-    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    params(
+        ("id" = i64, Path, description = "Ticket ID", example = 123),
+        ("includeDeleted" = Option<bool>, Query, description = "Admins only: `true` to read a deleted ticket"),
+    ),
     responses(
         (status = 200, description = "Successfully retrieved the ticket details", body = Envelope<TicketDetailsDto>,
          example = json!({"status": 1, "message": TICKET_DETAILS, "data": {
@@ -299,7 +474,8 @@ async fn create_category(
             "modifiedDate": "2025-04-01T10:30:00Z", "id": 123, "refId": "TKT-7K3M9Q2XAB", "userId": "user01",
             "userType": "customer", "categoryId": 1, "subCategoryId": 1, "subject": "Refund Request",
             "description": "Refund requested for order #XYZ", "isActive": true, "isDelete": false,
-            "status": "open", "createdByType": "admin", "modifiedByType": "admin",
+            "status": "open", "priority": "normal", "assigneeId": null,
+            "createdByType": "admin", "modifiedByType": "admin",
             "ticketCategory": {"createdBy": "admin", "createdDate": "2025-04-01T10:00:00Z",
                 "modifiedBy": "admin", "modifiedDate": "2025-04-01T10:30:00Z", "id": 1,
                 "categoryName": "Refund", "parentCategoryId": 0, "isActive": true, "isDelete": false,
@@ -308,6 +484,7 @@ async fn create_category(
                 "modifiedBy": "user01", "modifiedDate": "2025-04-01T10:00:00Z", "id": 456, "ticketId": 123,
                 "senderId": "user01", "senderType": "customer",
                 "message": "Can you please update on my refund request?", "sentAt": "2025-04-01T10:00:00Z",
+                "visibility": "public",
                 "isActive": true, "isDelete": false, "createdByType": "customer",
                 "modifiedByType": "customer", "ticketAttachments": []}]}})),
         (status = 400, description = "The id is not an integer", body = ErrorEnvelope),
@@ -321,10 +498,14 @@ async fn create_category(
 async fn get_ticket(
     user: Authenticated,
     id: web::Path<String>,
+    req: HttpRequest,
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let details = desk.ticket_details(&user.0, id).await?;
+    let q = QueryParams::parse(&req)?;
+    let include_deleted =
+        flag("includeDeleted", q.one("includeDeleted")).map_err(|e| ApiError::invalid(vec![e]))?;
+    let details = desk.ticket_details(&user.0, id, include_deleted).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok(
         TICKET_DETAILS,
         TicketDetailsDto::from(&details),
@@ -334,7 +515,9 @@ async fn get_ticket(
 #[utoipa::path(
     tag = "Support",
     summary = "Add Message and Attachments to Ticket",
-    description = "Adds a message, attachments, or both to a ticket that is not closed.",
+    description = "Adds a message, attachments, or both to a ticket that is not closed. Agents \
+                   and admins may write internal notes (`visibility: internal`) that customers \
+                   never see. A customer's reply to a pending or resolved ticket reopens it.",
     params(("id" = i64, Path, description = "Ticket ID", example = 123)),
     request_body(content = AddMessageRequest, example = json!({
         "message": "Can you provide an update on my request?",
@@ -344,9 +527,10 @@ async fn get_ticket(
          example = json!({"status": 1, "message": MESSAGE_ADDED, "data": {
             "ticketId": 123, "message": "Can you provide an update on my request?",
             "attachments": [{"fileName": "attachment1.pdf", "filePath": "/uploads/attachment1.pdf"}],
-            "id": 456, "sentAt": "2025-04-01T10:00:00Z"}})),
+            "id": 456, "sentAt": "2025-04-01T10:00:00Z", "visibility": "public"}})),
         (status = 400, description = "A field is invalid; `errors` lists each", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "A customer asked for an internal note", body = ErrorEnvelope),
         (status = 404, description = "No ticket with this id that the caller may see", body = ErrorEnvelope),
         (status = 409, description = "The ticket is closed", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
@@ -375,19 +559,24 @@ async fn add_message(
 #[utoipa::path(
     tag = "Support",
     summary = "Update Ticket Status",
-    description = "Sets the status by code: 1 open, 2 in_progress, 3 pending, 4 resolved, 5 closed. \
-                   Agents and admins may set any status; a customer may close its ticket (5) or \
-                   reopen a resolved one (1).",
+    description = "Changes a ticket's `status` (by code: 1 open, 2 in_progress, 3 pending, \
+                   4 resolved, 5 closed), and for agents and admins also its `priority`, \
+                   `assigneeId`, `categoryId` and `subCategoryId`: at least one. Status changes \
+                   follow the workflow (docs/workflow.md): a change it does not allow answers 409 \
+                   with the allowed ones; a customer may close its ticket or reopen a resolved \
+                   one, and anything else it sends is 403. Closed is final. Unknown fields are 400.",
     params(("id" = i64, Path, description = "Ticket ID", example = 123)),
-    request_body(content = UpdateStatusRequest, example = json!({"status": 1})),
+    request_body(content = UpdateTicketRequest, example = json!({"status": 1})),
     responses(
-        (status = 200, description = "Successfully updated ticket status", body = Envelope<StatusUpdatedDto>,
-         example = json!({"status": 1, "message": STATUS_UPDATED, "data": {"id": 123, "status": 2}})),
-        (status = 400, description = "The status is missing or not a code 1-5", body = ErrorEnvelope),
+        (status = 200, description = "Successfully updated ticket status", body = Envelope<TicketUpdatedDto>,
+         example = json!({"status": 1, "message": STATUS_UPDATED, "data": {"id": 123, "status": 2,
+            "priority": 2, "assigneeId": null, "categoryId": 1, "subCategoryId": 0}})),
+        (status = 400, description = "No field, or an invalid one; `errors` names it", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "The caller may not make this change", body = ErrorEnvelope),
         (status = 404, description = "No ticket with this id that the caller may see", body = ErrorEnvelope),
-        (status = 409, description = "The status changed meanwhile; read the ticket again", body = ErrorEnvelope),
+        (status = 409, description = "The workflow does not allow it (the message lists what it allows), \
+                                      the ticket is closed, or it changed meanwhile", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
         (status = 415, description = "The body is not JSON", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
@@ -395,7 +584,7 @@ async fn add_message(
     security(("bearerAuth" = []))
 )]
 #[put("/support-ticket/{id:\\d+}")]
-async fn update_status(
+async fn update_ticket(
     user: Authenticated,
     id: web::Path<String>,
     req: HttpRequest,
@@ -403,16 +592,131 @@ async fn update_status(
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let status = read_json::<UpdateStatusRequest>(&req, body)
+    let changes = read_json::<UpdateTicketRequest>(&req, body)
         .await?
-        .into_status()
+        .into_changes()
         .map_err(ApiError::invalid)?;
-    let view = desk.change_status(&user.0, id, status).await?;
-    let data = StatusUpdatedDto {
-        id: view.ticket.id.get(),
-        status: view.ticket.status.code(),
+    let only_status = changes.priority.is_none()
+        && changes.assignee_id.is_none()
+        && changes.category_id.is_none()
+        && changes.sub_category_id.is_none();
+    let view = desk.update_ticket(&user.0, id, changes).await?;
+    let message = if only_status {
+        STATUS_UPDATED
+    } else {
+        TICKET_UPDATED
     };
-    Ok(HttpResponse::Ok().json(Envelope::ok(STATUS_UPDATED, data)))
+    Ok(HttpResponse::Ok().json(Envelope::ok(message, TicketUpdatedDto::from(&view.ticket))))
+}
+
+#[utoipa::path(
+    tag = "Support",
+    summary = "Delete a ticket",
+    description = "Admins only. The ticket is kept but vanishes from every route for everyone \
+                   (404), except admins asking with `includeDeleted=true`. Logged; undone by restore.",
+    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    responses(
+        (status = 200, description = "The ticket was deleted", body = Envelope<TicketDto>),
+        (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),
+        (status = 404, description = "No such ticket, or already deleted", body = ErrorEnvelope),
+        (status = 409, description = "The ticket changed meanwhile", body = ErrorEnvelope),
+        (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
+    ),
+    security(("bearerAuth" = []))
+)]
+#[delete("/support-ticket/{id:\\d+}")]
+async fn delete_ticket(
+    user: Authenticated,
+    id: web::Path<String>,
+    desk: web::Data<SupportDesk>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let view = desk.set_deleted(&user.0, id, true).await?;
+    Ok(HttpResponse::Ok().json(Envelope::ok(TICKET_DELETED, TicketDto::from(&view))))
+}
+
+#[utoipa::path(
+    tag = "Support",
+    summary = "Restore a deleted ticket",
+    description = "Admins only. Brings a deleted ticket back. Logged.",
+    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    responses(
+        (status = 200, description = "The ticket was restored", body = Envelope<TicketDto>),
+        (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),
+        (status = 404, description = "No such ticket", body = ErrorEnvelope),
+        (status = 409, description = "The ticket is not deleted, or changed meanwhile", body = ErrorEnvelope),
+        (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
+    ),
+    security(("bearerAuth" = []))
+)]
+#[post("/support-ticket/{id:\\d+}/restore")]
+async fn restore_ticket(
+    user: Authenticated,
+    id: web::Path<String>,
+    desk: web::Data<SupportDesk>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let view = desk.set_deleted(&user.0, id, false).await?;
+    Ok(HttpResponse::Ok().json(Envelope::ok(TICKET_RESTORED, TicketDto::from(&view))))
+}
+
+/// Query parameters of a ticket's history.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameters; the handler reads them
+pub struct HistoryQuery {
+    /// Rows per page: default 10; above 100 is served as 100.
+    #[param(value_type = Option<u64>, minimum = 0, example = 10)]
+    limit: Option<String>,
+    /// Rows to skip: default 0.
+    #[param(value_type = Option<u64>, minimum = 0, example = 0)]
+    offset: Option<String>,
+    /// `true` (or `1`) to get `{"count": N}` instead of rows.
+    #[param(value_type = Option<bool>, example = false)]
+    count: Option<String>,
+    /// Admins only: `true` to read a deleted ticket's history.
+    #[param(value_type = Option<bool>, example = false)]
+    include_deleted: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "Support",
+    summary = "Get a ticket's history",
+    description = "One ticket's log entries, oldest first, each with what changed. Customers \
+                   never see the entries of internal notes.",
+    params(("id" = i64, Path, description = "Ticket ID", example = 123), HistoryQuery),
+    responses(
+        (status = 200, description = "The ticket's history", body = ListEnvelope<LogEntryDto>,
+         headers(("X-Total-Count" = u64, description = "How many entries there are, ignoring limit and offset"))),
+        (status = 400, description = "A query parameter is invalid", body = ErrorEnvelope),
+        (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "A non-admin used `includeDeleted`", body = ErrorEnvelope),
+        (status = 404, description = "No ticket with this id that the caller may see", body = ErrorEnvelope),
+        (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
+    ),
+    security(("bearerAuth" = []))
+)]
+#[get("/support-ticket/{id:\\d+}/logs")]
+async fn ticket_history(
+    user: Authenticated,
+    id: web::Path<String>,
+    req: HttpRequest,
+    desk: web::Data<SupportDesk>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let q = QueryParams::parse(&req)?;
+    let mut errors = Vec::new();
+    let (page, count) = paging(&q, &mut errors);
+    let include_deleted = flag("includeDeleted", q.one("includeDeleted")).unwrap_or_else(|e| {
+        errors.push(e);
+        false
+    });
+    checked(errors)?;
+    let (rows, total) = desk.history(&user.0, id, include_deleted, page).await?;
+    let rows = (!count).then(|| rows.iter().map(LogEntryDto::from).collect::<Vec<_>>());
+    Ok(list_response(HISTORY, total, rows))
 }
 
 /// Registers every handler under [`PREFIX`]. Literal paths come before
@@ -434,5 +738,8 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
         .service(create_category)
         .service(get_ticket)
         .service(add_message)
-        .service(update_status)
+        .service(update_ticket)
+        .service(delete_ticket)
+        .service(restore_ticket)
+        .service(ticket_history)
 }

@@ -146,10 +146,13 @@ async fn invalid_fields_get_400_listing_each_field(db: &TestDatabase) {
     let r = api.post(&path, &c, json!({"attachments": [{"fileName": "a", "filePath": "/uploads/a", "size": 1}]})).await.expect_error(400);
     assert_eq!(r.error_fields(), ["attachments[0].size"]);
 
-    for body in [json!({}), json!({"status": 0}), json!({"status": 6}), json!({"status": "2"}), json!({"status": 2.5})] {
+    for body in [json!({"status": 0}), json!({"status": 6}), json!({"status": "2"}), json!({"status": 2.5}), json!({"status": null})] {
         let r = api.put(&path, &agent(), body.clone()).await.expect_error(400);
-        assert_eq!(r.error_fields(), ["status"], "{body}");
+        let expected = if body["status"].is_null() { "body" } else { "status" };
+        assert_eq!(r.error_fields(), [expected], "{body}");
     }
+    let r = api.put(&path, &agent(), json!({})).await.expect_error(400);
+    assert_eq!(r.error_fields(), ["body"], "an update must change something");
     let r = api.post(&format!("{API}/categories"), &admin(), json!({"categoryName": ""})).await.expect_error(400);
     assert_eq!(r.error_fields(), ["categoryName"]);
     let r = api.post(&format!("{API}/categories"), &admin(), json!({"categoryName": "X", "parentCategoryId": 999})).await.expect_error(400);
@@ -203,8 +206,9 @@ async fn unknown_routes_get_404_and_wrong_methods_405_with_allow(db: &TestDataba
         api.get(path, &c).await.expect_error(404);
     }
     let cases = [
-        (Method::DELETE, format!("{API}/1"), "GET, POST, PUT"),
-        (Method::PATCH, format!("{API}/1"), "GET, POST, PUT"),
+        (Method::PATCH, format!("{API}/1"), "GET, POST, PUT, DELETE"),
+        (Method::PUT, format!("{API}/1/logs"), "GET"),
+        (Method::GET, format!("{API}/1/restore"), "POST"),
         (Method::PUT, API.to_owned(), "GET, POST"),
         (Method::POST, format!("{API}/ticket-logs"), "GET"),
         (Method::PUT, format!("{API}/categories"), "GET, POST"),
@@ -277,6 +281,7 @@ async fn oversized_bodies_get_413_and_other_content_types_415(db: &TestDatabase)
 async fn an_unreachable_database_gets_503_with_retry_after() {
     let store = Arc::new(InMemoryStore::new());
     let desk = SupportDesk::new(
+        store.clone(),
         store.clone(),
         store.clone(),
         store.clone(),

@@ -18,7 +18,7 @@ pub mod testing;
 pub use clock::{Clock, SystemClock};
 pub use error::RepoError;
 pub use model::{
-    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange,
-    TicketDetails, TicketFilter, TicketView,
+    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, SortField,
+    StatusChange, TicketDetails, TicketFilter, TicketSort, TicketUpdate, TicketView,
 };
-pub use repos::{AuditLogRepository, CategoryRepository, TicketRepository};
+pub use repos::{AuditLogRepository, CategoryRepository, TicketRepository, UserDirectory};

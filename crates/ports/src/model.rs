@@ -1,7 +1,7 @@
 use ticketd_domain::{
-    Actor, Category, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
-    Message, MessageBody, RefId, Subject, Ticket, TicketId, TicketStatus, Timestamp, UserId,
-    UserType,
+    Actor, Category, CategoryId, CategoryName, Description, FieldChange, FileName, FilePath,
+    Keyword, LogAction, Message, MessageBody, Priority, RefId, Subject, Ticket, TicketId,
+    TicketStatus, Timestamp, UserId, UserType, Visibility,
 };
 
 /// A ticket to store. The store assigns the id.
@@ -23,6 +23,10 @@ pub struct NewTicket {
     pub description: Description,
     /// Its first status.
     pub status: TicketStatus,
+    /// Its priority.
+    pub priority: Priority,
+    /// The agent or admin to work on it.
+    pub assignee_id: Option<UserId>,
     /// Who opens it.
     pub actor: Actor,
     /// When.
@@ -39,6 +43,23 @@ pub struct NewLogEntry {
     pub actor: Actor,
     /// When.
     pub at: Timestamp,
+    /// What changed, field by field.
+    pub changes: Vec<FieldChange>,
+    /// Who may read the entry.
+    pub visibility: Visibility,
+}
+
+impl NewLogEntry {
+    /// A public entry without field changes.
+    pub fn new(action: LogAction, actor: &Actor, at: Timestamp) -> Self {
+        Self {
+            action,
+            actor: actor.clone(),
+            at,
+            changes: Vec::new(),
+            visibility: Visibility::Public,
+        }
+    }
 }
 
 /// An attachment to store with its message.
@@ -59,19 +80,43 @@ pub struct NewMessage {
     pub body: Option<MessageBody>,
     /// Its files.
     pub attachments: Vec<NewAttachment>,
+    /// Who may read it.
+    pub visibility: Visibility,
     /// When it was received.
     pub at: Timestamp,
 }
 
-/// A status change, applied only if the ticket is still in status `from`
-/// (otherwise `RepoError::Conflict`), so that two concurrent changes cannot
-/// both be decided on the same stale state.
+/// A status change that comes with a new message: applied only if the ticket
+/// is still in status `from` (otherwise `RepoError::Conflict`).
 #[derive(Debug, Clone)]
 pub struct StatusChange {
     /// The status the decision was made on.
     pub from: TicketStatus,
     /// The new status.
     pub to: TicketStatus,
+    /// The entry that records it.
+    pub log: NewLogEntry,
+}
+
+/// Changes to a ticket's fields, applied only if the ticket is still at
+/// `expected_version` (otherwise `RepoError::Conflict`), so that no change is
+/// decided on a stale read. `None` leaves a field as it is.
+#[derive(Debug, Clone)]
+pub struct TicketUpdate {
+    /// The version the decision was made on.
+    pub expected_version: i64,
+    /// A new status.
+    pub status: Option<TicketStatus>,
+    /// A new priority.
+    pub priority: Option<Priority>,
+    /// A new assignee (`Some(None)` unassigns).
+    pub assignee_id: Option<Option<UserId>>,
+    /// A new category.
+    pub category_id: Option<CategoryId>,
+    /// A new sub-category (`Some(None)` clears it).
+    pub sub_category_id: Option<Option<CategoryId>>,
+    /// Deletes (`true`) or restores (`false`) the ticket.
+    pub is_delete: Option<bool>,
     /// Who changes it.
     pub actor: Actor,
     /// When.
@@ -111,23 +156,88 @@ pub struct TicketDetails {
     pub messages: Vec<Message>,
 }
 
-/// Which tickets a list or count covers. Deleted tickets are never included.
+/// A field tickets can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortField {
+    /// When the ticket was opened (the default).
+    #[default]
+    CreatedDate,
+    /// When the ticket last changed.
+    ModifiedDate,
+    /// Priority code.
+    Priority,
+    /// Status code.
+    Status,
+    /// Id.
+    Id,
+}
+
+/// An order of tickets: a field and a direction; ties go by id, the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketSort {
+    /// The field.
+    pub field: SortField,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl Default for TicketSort {
+    /// Newest first.
+    fn default() -> Self {
+        Self {
+            field: SortField::CreatedDate,
+            descending: true,
+        }
+    }
+}
+
+/// Which tickets a list or count covers, and in which order. Every filter
+/// given must hold; a list filter holds if the ticket matches any of its values.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
     /// Only tickets of this user (set for customers).
     pub owner: Option<UserId>,
     /// Only tickets whose subject, description or reference contain this.
     pub keyword: Option<Keyword>,
+    /// Only tickets in one of these statuses.
+    pub statuses: Vec<TicketStatus>,
+    /// Only tickets with one of these priorities.
+    pub priorities: Vec<Priority>,
+    /// Only tickets in one of these categories.
+    pub category_ids: Vec<CategoryId>,
+    /// Only tickets in one of these sub-categories.
+    pub sub_category_ids: Vec<CategoryId>,
+    /// Only tickets assigned to one of these users...
+    pub assignee_ids: Vec<UserId>,
+    /// ...or (when set) not assigned at all.
+    pub unassigned: bool,
+    /// Only tickets of one of these users.
+    pub user_ids: Vec<UserId>,
+    /// Only tickets opened at or after this time.
+    pub created_from: Option<Timestamp>,
+    /// Only tickets opened at or before this time.
+    pub created_to: Option<Timestamp>,
+    /// Only tickets changed at or after this time.
+    pub updated_since: Option<Timestamp>,
+    /// Deleted tickets too (otherwise they are left out).
+    pub include_deleted: bool,
+    /// The order.
+    pub sort: TicketSort,
 }
 
-/// Which audit-log entries a list or count covers. Entries of deleted tickets
-/// are never included.
+/// Which audit-log entries a list or count covers.
 #[derive(Debug, Clone, Default)]
 pub struct LogFilter {
     /// Only entries of tickets of this user (set for customers).
     pub owner: Option<UserId>,
     /// Only entries of this ticket.
     pub ticket_id: Option<TicketId>,
+    /// Internal entries too (otherwise they are left out).
+    pub include_internal: bool,
+    /// Entries of deleted tickets too (otherwise they are left out).
+    pub include_deleted: bool,
+    /// Oldest first (otherwise newest first).
+    pub oldest_first: bool,
 }
 
 /// A window on a list.

@@ -1,10 +1,10 @@
 use async_trait::async_trait;
-use ticketd_domain::{Category, CategoryId, LogEntry, Message, TicketId};
+use ticketd_domain::{Actor, Category, CategoryId, LogEntry, Message, TicketId, UserId, UserType};
 
 use crate::error::RepoError;
 use crate::model::{
     LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange, TicketDetails,
-    TicketFilter, TicketView,
+    TicketFilter, TicketUpdate, TicketView,
 };
 
 /// Stores tickets and their messages. Every write takes the log entry that
@@ -18,13 +18,13 @@ pub trait TicketRepository: Send + Sync {
         log: NewLogEntry,
     ) -> Result<TicketView, RepoError>;
 
-    /// A ticket with its category, or `None` if there is none (or it is deleted).
+    /// A ticket with its category (deleted or not), or `None` if there is none.
     async fn get_ticket(&self, id: TicketId) -> Result<Option<TicketView>, RepoError>;
 
-    /// A ticket with its category, messages and attachments.
+    /// A ticket (deleted or not) with its category, messages and attachments.
     async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError>;
 
-    /// The tickets matching `filter`, newest first.
+    /// The tickets matching `filter`, in its order.
     async fn list_tickets(
         &self,
         filter: &TicketFilter,
@@ -34,22 +34,26 @@ pub trait TicketRepository: Send + Sync {
     /// How many tickets match `filter`.
     async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, RepoError>;
 
-    /// Adds a message with its attachments to a ticket that still takes
-    /// messages, with its log entry, and marks the ticket modified.
-    /// `NotFound` if the ticket is gone, `Conflict` if it is closed.
+    /// Adds a message with its attachments and log entry to a live ticket that
+    /// still takes messages, marks the ticket modified, and applies `reopen`
+    /// (a status change the message causes) with its own entry.
+    /// `NotFound` if the ticket is gone or deleted; `Conflict` if it is closed
+    /// or its status is no longer `reopen.from`.
     async fn add_message(
         &self,
         id: TicketId,
         message: NewMessage,
         log: NewLogEntry,
+        reopen: Option<StatusChange>,
     ) -> Result<Message, RepoError>;
 
-    /// Changes a ticket's status if it still is `change.from`, with its log
-    /// entry. `NotFound` if the ticket is gone, `Conflict` if its status moved.
-    async fn change_status(
+    /// Applies `update` to a ticket still at `update.expected_version`, with its
+    /// log entry. `NotFound` if the ticket is gone (or deleted, unless the update
+    /// restores it); `Conflict` if its version moved.
+    async fn update_ticket(
         &self,
         id: TicketId,
-        change: StatusChange,
+        update: TicketUpdate,
         log: NewLogEntry,
     ) -> Result<TicketView, RepoError>;
 }
@@ -70,7 +74,7 @@ pub trait CategoryRepository: Send + Sync {
 /// Reads the audit log (entries are written by the [`TicketRepository`]).
 #[async_trait]
 pub trait AuditLogRepository: Send + Sync {
-    /// The entries matching `filter`, newest first.
+    /// The entries matching `filter`, in its order.
     async fn list_log_entries(
         &self,
         filter: &LogFilter,
@@ -79,4 +83,15 @@ pub trait AuditLogRepository: Send + Sync {
 
     /// How many entries match `filter`.
     async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError>;
+}
+
+/// Remembers who has used the desk as staff, so that tickets are assigned only
+/// to agents and admins.
+#[async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// Records that `actor` acted, with its current kind.
+    async fn remember_user(&self, actor: &Actor) -> Result<(), RepoError>;
+
+    /// The kind a user had when last seen, or `None` if never seen.
+    async fn user_type(&self, id: &UserId) -> Result<Option<UserType>, RepoError>;
 }

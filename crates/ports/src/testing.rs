@@ -9,16 +9,16 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use ticketd_domain::{
-    Attachment, AttachmentId, Audit, Category, CategoryId, LogEntry, LogEntryId, Message,
-    MessageId, Ticket, TicketId, fold_case, search_text,
+    Actor, Attachment, AttachmentId, Audit, Category, CategoryId, LogEntry, LogEntryId, Message,
+    MessageId, Ticket, TicketId, UserId, UserType, fold_case, search_text,
 };
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange, TicketDetails,
-    TicketFilter, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, SortField, StatusChange,
+    TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
-use crate::repos::{AuditLogRepository, CategoryRepository, TicketRepository};
+use crate::repos::{AuditLogRepository, CategoryRepository, TicketRepository, UserDirectory};
 
 #[derive(Default)]
 struct State {
@@ -26,6 +26,7 @@ struct State {
     messages: Vec<Message>,
     categories: Vec<Category>,
     logs: Vec<LogEntry>,
+    users: Vec<(UserId, UserType)>,
     next_attachment: i64,
     unavailable: bool,
 }
@@ -75,8 +76,12 @@ impl InMemoryStore {
 }
 
 impl State {
+    fn ticket(&self, id: TicketId) -> Option<&Ticket> {
+        self.tickets.iter().find(|t| t.id == id)
+    }
+
     fn live_ticket(&self, id: TicketId) -> Option<&Ticket> {
-        self.tickets.iter().find(|t| t.id == id && !t.is_delete)
+        self.ticket(id).filter(|t| !t.is_delete)
     }
 
     fn view(&self, ticket: &Ticket) -> Result<TicketView, RepoError> {
@@ -101,29 +106,53 @@ impl State {
             audit: Audit::new(&log.actor, log.at),
             action_by: log.actor,
             action_at: log.at,
+            changes: log.changes,
+            visibility: log.visibility,
             is_active: true,
             is_delete: false,
         });
     }
 
-    fn matches(&self, ticket: &Ticket, filter: &TicketFilter) -> bool {
-        !ticket.is_delete
-            && filter.owner.as_ref().is_none_or(|o| &ticket.user_id == o)
-            && filter.keyword.as_ref().is_none_or(|k| {
+    fn matches(&self, t: &Ticket, f: &TicketFilter) -> bool {
+        fn any_of<T: PartialEq>(wanted: &[T], value: &T) -> bool {
+            wanted.is_empty() || wanted.contains(value)
+        }
+        let assignee_ok = (f.assignee_ids.is_empty() && !f.unassigned)
+            || t.assignee_id
+                .as_ref()
+                .is_some_and(|a| f.assignee_ids.contains(a))
+            || (f.unassigned && t.assignee_id.is_none());
+        (f.include_deleted || !t.is_delete)
+            && f.owner.as_ref().is_none_or(|o| &t.user_id == o)
+            && f.keyword.as_ref().is_none_or(|k| {
                 search_text(
-                    ticket.subject.as_str(),
-                    ticket.description.as_str(),
-                    ticket.ref_id.as_str(),
+                    t.subject.as_str(),
+                    t.description.as_str(),
+                    t.ref_id.as_str(),
                 )
                 .contains(&k.folded())
             })
+            && any_of(&f.statuses, &t.status)
+            && any_of(&f.priorities, &t.priority)
+            && any_of(&f.category_ids, &t.category_id)
+            && (f.sub_category_ids.is_empty()
+                || t.sub_category_id
+                    .is_some_and(|s| f.sub_category_ids.contains(&s)))
+            && any_of(&f.user_ids, &t.user_id)
+            && assignee_ok
+            && f.created_from.is_none_or(|from| t.audit.created_at >= from)
+            && f.created_to.is_none_or(|to| t.audit.created_at <= to)
+            && f.updated_since
+                .is_none_or(|since| t.audit.modified_at >= since)
     }
 
     fn log_matches(&self, entry: &LogEntry, filter: &LogFilter) -> bool {
-        let Some(ticket) = self.live_ticket(entry.ticket_id) else {
+        let Some(ticket) = self.ticket(entry.ticket_id) else {
             return false;
         };
-        filter.ticket_id.is_none_or(|id| id == entry.ticket_id)
+        (filter.include_deleted || !ticket.is_delete)
+            && (filter.include_internal || entry.visibility.is_visible_to(UserType::Customer))
+            && filter.ticket_id.is_none_or(|id| id == entry.ticket_id)
             && filter.owner.as_ref().is_none_or(|o| &ticket.user_id == o)
     }
 }
@@ -158,6 +187,9 @@ impl TicketRepository for InMemoryStore {
             subject: new.subject,
             description: new.description,
             status: new.status,
+            priority: new.priority,
+            assignee_id: new.assignee_id,
+            version: 1,
             is_active: true,
             is_delete: false,
             audit: Audit::new(&new.actor, new.at),
@@ -170,12 +202,12 @@ impl TicketRepository for InMemoryStore {
 
     async fn get_ticket(&self, id: TicketId) -> Result<Option<TicketView>, RepoError> {
         let s = self.lock()?;
-        s.live_ticket(id).map(|t| s.view(t)).transpose()
+        s.ticket(id).map(|t| s.view(t)).transpose()
     }
 
     async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError> {
         let s = self.lock()?;
-        let Some(ticket) = s.live_ticket(id) else {
+        let Some(ticket) = s.ticket(id) else {
             return Ok(None);
         };
         let view = s.view(ticket)?;
@@ -199,7 +231,20 @@ impl TicketRepository for InMemoryStore {
     ) -> Result<Vec<TicketView>, RepoError> {
         let s = self.lock()?;
         let mut rows: Vec<&Ticket> = s.tickets.iter().filter(|t| s.matches(t, filter)).collect();
-        rows.sort_by_key(|t| std::cmp::Reverse((t.audit.created_at, t.id)));
+        let key = |t: &Ticket| -> (i64, i64) {
+            let primary = match filter.sort.field {
+                SortField::CreatedDate => t.audit.created_at.timestamp(),
+                SortField::ModifiedDate => t.audit.modified_at.timestamp(),
+                SortField::Priority => i64::from(t.priority.code()),
+                SortField::Status => i64::from(t.status.code()),
+                SortField::Id => t.id.get(),
+            };
+            (primary, t.id.get())
+        };
+        rows.sort_by_key(|t| key(t));
+        if filter.sort.descending {
+            rows.reverse();
+        }
         let views = rows
             .into_iter()
             .map(|t| s.view(t))
@@ -217,11 +262,17 @@ impl TicketRepository for InMemoryStore {
         id: TicketId,
         new: NewMessage,
         log: NewLogEntry,
+        reopen: Option<StatusChange>,
     ) -> Result<Message, RepoError> {
         let mut s = self.lock()?;
         let ticket = s.live_ticket(id).ok_or(RepoError::NotFound)?;
         if !ticket.status.accepts_messages() {
             return Err(RepoError::Conflict("the ticket is closed".into()));
+        }
+        if reopen.as_ref().is_some_and(|r| r.from != ticket.status) {
+            return Err(RepoError::Conflict(
+                "the ticket's status changed meanwhile".into(),
+            ));
         }
         let message_id = MessageId(s.messages.len() as i64 + 1);
         let audit = Audit::new(&new.sender, new.at);
@@ -245,6 +296,7 @@ impl TicketRepository for InMemoryStore {
             sender: new.sender.clone(),
             body: new.body,
             sent_at: new.at,
+            visibility: new.visibility,
             is_active: true,
             is_delete: false,
             audit,
@@ -252,31 +304,55 @@ impl TicketRepository for InMemoryStore {
         };
         if let Some(t) = s.tickets.iter_mut().find(|t| t.id == id) {
             t.audit.touch(&new.sender, new.at);
+            if let Some(r) = &reopen {
+                t.status = r.to;
+                t.version += 1;
+            }
         }
         s.messages.push(message.clone());
         s.push_log(id, log);
+        if let Some(r) = reopen {
+            s.push_log(id, r.log);
+        }
         Ok(message)
     }
 
-    async fn change_status(
+    async fn update_ticket(
         &self,
         id: TicketId,
-        change: StatusChange,
+        update: TicketUpdate,
         log: NewLogEntry,
     ) -> Result<TicketView, RepoError> {
         let mut s = self.lock()?;
+        let restoring = update.is_delete == Some(false);
         let ticket = s
             .tickets
             .iter_mut()
-            .find(|t| t.id == id && !t.is_delete)
+            .find(|t| t.id == id && (!t.is_delete || restoring))
             .ok_or(RepoError::NotFound)?;
-        if ticket.status != change.from {
-            return Err(RepoError::Conflict(
-                "the ticket's status changed meanwhile".into(),
-            ));
+        if ticket.version != update.expected_version {
+            return Err(RepoError::Conflict("the ticket changed meanwhile".into()));
         }
-        ticket.status = change.to;
-        ticket.audit.touch(&change.actor, change.at);
+        if let Some(v) = update.status {
+            ticket.status = v;
+        }
+        if let Some(v) = update.priority {
+            ticket.priority = v;
+        }
+        if let Some(v) = update.assignee_id {
+            ticket.assignee_id = v;
+        }
+        if let Some(v) = update.category_id {
+            ticket.category_id = v;
+        }
+        if let Some(v) = update.sub_category_id {
+            ticket.sub_category_id = v;
+        }
+        if let Some(v) = update.is_delete {
+            ticket.is_delete = v;
+        }
+        ticket.version += 1;
+        ticket.audit.touch(&update.actor, update.at);
         let ticket = ticket.clone();
         s.push_log(id, log);
         s.view(&ticket)
@@ -336,12 +412,34 @@ impl AuditLogRepository for InMemoryStore {
             .filter(|e| s.log_matches(e, filter))
             .cloned()
             .collect();
-        rows.sort_by_key(|e| std::cmp::Reverse((e.action_at, e.id)));
+        rows.sort_by_key(|e| (e.action_at, e.id));
+        if !filter.oldest_first {
+            rows.reverse();
+        }
         Ok(page_of(rows, page))
     }
 
     async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError> {
         let s = self.lock()?;
         Ok(s.logs.iter().filter(|e| s.log_matches(e, filter)).count() as u64)
+    }
+}
+
+#[async_trait]
+impl UserDirectory for InMemoryStore {
+    async fn remember_user(&self, actor: &Actor) -> Result<(), RepoError> {
+        let mut s = self.lock()?;
+        s.users.retain(|(id, _)| id != &actor.id);
+        s.users.push((actor.id.clone(), actor.user_type));
+        Ok(())
+    }
+
+    async fn user_type(&self, id: &UserId) -> Result<Option<UserType>, RepoError> {
+        Ok(self
+            .lock()?
+            .users
+            .iter()
+            .find(|(u, _)| u == id)
+            .map(|(_, t)| *t))
     }
 }

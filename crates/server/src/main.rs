@@ -65,7 +65,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     log::info!("using {}", store.describe());
     let store = Arc::new(store);
-    let desk = SupportDesk::new(store.clone(), store.clone(), store, Arc::new(SystemClock));
+    let desk = SupportDesk::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store,
+        Arc::new(SystemClock),
+    );
     let settings = HttpSettings {
         json_limit: config.json_limit,
     };

@@ -15,6 +15,7 @@ mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;
+mod users;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -90,6 +91,7 @@ pub struct Store {
     /// with "database is locked". PostgreSQL needs no such lock.
     write_lock: Option<Arc<Mutex<()>>>,
     target: String,
+    seen_users: Arc<users::SeenUsers>,
 }
 
 impl Store {
@@ -124,6 +126,7 @@ impl Store {
             pool,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
             target,
+            seen_users: Arc::default(),
         };
         store.migrate()?;
         Ok(store)

@@ -2,25 +2,27 @@
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use ticketd_domain::LogEntry;
+use ticketd_domain::{LogEntry, Visibility};
 use ticketd_ports::{AuditLogRepository, LogFilter, Page, RepoError};
 
 use crate::rows::{LogRow, count};
 use crate::schema::{ticket_logs, tickets};
 use crate::{AnyConnection, Store, db_error};
 
-type LiveLogs = diesel::helper_types::Filter<
-    diesel::helper_types::InnerJoin<ticket_logs::table, tickets::table>,
-    diesel::helper_types::Eq<tickets::is_delete, bool>,
->;
+type LogsWithTickets = diesel::helper_types::InnerJoin<ticket_logs::table, tickets::table>;
 type Backend = <AnyConnection as Connection>::Backend;
 
-/// The entries matching `filter`, as a boxed query.
-fn filtered<'a>(filter: &LogFilter) -> diesel::helper_types::IntoBoxed<'a, LiveLogs, Backend> {
-    let mut query = ticket_logs::table
-        .inner_join(tickets::table)
-        .filter(tickets::is_delete.eq(false))
-        .into_boxed();
+/// The entries matching `filter`, as a boxed query in the filter's order.
+fn filtered<'a>(
+    filter: &LogFilter,
+) -> diesel::helper_types::IntoBoxed<'a, LogsWithTickets, Backend> {
+    let mut query = ticket_logs::table.inner_join(tickets::table).into_boxed();
+    if !filter.include_deleted {
+        query = query.filter(tickets::is_delete.eq(false));
+    }
+    if !filter.include_internal {
+        query = query.filter(ticket_logs::visibility.eq(Visibility::Public.as_str()));
+    }
     if let Some(owner) = &filter.owner {
         query = query.filter(tickets::user_id.eq(owner.as_str().to_owned()));
     }
@@ -39,8 +41,13 @@ impl AuditLogRepository for Store {
     ) -> Result<Vec<LogEntry>, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            filtered(&filter)
-                .order((ticket_logs::action_at.desc(), ticket_logs::id.desc()))
+            let query = filtered(&filter);
+            let query = if filter.oldest_first {
+                query.order_by((ticket_logs::action_at.asc(), ticket_logs::id.asc()))
+            } else {
+                query.order_by((ticket_logs::action_at.desc(), ticket_logs::id.desc()))
+            };
+            query
                 .limit(i64::from(page.limit))
                 .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
                 .select(LogRow::as_select())

@@ -4,9 +4,10 @@ use anyhow::Context;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use ticketd_domain::{
-    Actor, Attachment, AttachmentId, Audit, Category, CategoryId, CategoryName, Description,
-    FileName, FilePath, LogAction, LogEntry, LogEntryId, Message, MessageBody, MessageId, RefId,
-    Subject, Ticket, TicketId, TicketStatus, Timestamp, UserId, UserType,
+    Actor, Attachment, AttachmentId, Audit, Category, CategoryId, CategoryName, ChangedField,
+    Description, FieldChange, FileName, FilePath, LogAction, LogEntry, LogEntryId, Message,
+    MessageBody, MessageId, Priority, RefId, Subject, Ticket, TicketId, TicketStatus, Timestamp,
+    UserId, UserType, Visibility,
 };
 use ticketd_ports::RepoError;
 
@@ -121,6 +122,9 @@ pub(crate) struct TicketRow {
     pub subject: String,
     pub description: String,
     pub status: i32,
+    pub priority: i32,
+    pub assignee_id: Option<String>,
+    pub version: i64,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -143,6 +147,13 @@ impl TicketRow {
             subject: Subject::parse(self.subject).map_err(corrupt("subject"))?,
             description: Description::parse(self.description).map_err(corrupt("description"))?,
             status: TicketStatus::from_code(i64::from(self.status)).map_err(corrupt("status"))?,
+            priority: Priority::from_code(i64::from(self.priority)).map_err(corrupt("priority"))?,
+            assignee_id: self
+                .assignee_id
+                .map(UserId::parse)
+                .transpose()
+                .map_err(corrupt("assignee"))?,
+            version: self.version,
             is_active: self.is_active,
             is_delete: self.is_delete,
             audit: audit_of!(self).into_audit()?,
@@ -162,6 +173,8 @@ pub(crate) struct NewTicketRow {
     pub description: String,
     pub search_text: String,
     pub status: i32,
+    pub priority: i32,
+    pub assignee_id: Option<String>,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -181,6 +194,7 @@ pub(crate) struct MessageRow {
     pub sender_type: String,
     pub message: Option<String>,
     pub sent_at: NaiveDateTime,
+    pub visibility: String,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -203,6 +217,7 @@ impl MessageRow {
                 .transpose()
                 .map_err(corrupt("message"))?,
             sent_at: from_db_time(self.sent_at),
+            visibility: Visibility::parse(&self.visibility).map_err(corrupt("visibility"))?,
             is_active: self.is_active,
             is_delete: self.is_delete,
             audit: audit_of!(self).into_audit()?,
@@ -219,6 +234,7 @@ pub(crate) struct NewMessageRow {
     pub sender_type: String,
     pub message: Option<String>,
     pub sent_at: NaiveDateTime,
+    pub visibility: String,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -288,6 +304,8 @@ pub(crate) struct LogRow {
     pub action_by: String,
     pub action_by_type: String,
     pub action_at: NaiveDateTime,
+    pub visibility: String,
+    pub changes: String,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -306,6 +324,8 @@ impl LogRow {
             action: LogAction::parse(&self.action_taken).map_err(corrupt("log action"))?,
             action_by: actor(self.action_by, &self.action_by_type)?,
             action_at: from_db_time(self.action_at),
+            changes: changes_from_json(&self.changes)?,
+            visibility: Visibility::parse(&self.visibility).map_err(corrupt("visibility"))?,
             is_active: self.is_active,
             is_delete: self.is_delete,
             audit: audit_of!(self).into_audit()?,
@@ -321,6 +341,8 @@ pub(crate) struct NewLogRow {
     pub action_by: String,
     pub action_by_type: String,
     pub action_at: NaiveDateTime,
+    pub visibility: String,
+    pub changes: String,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -340,6 +362,8 @@ impl NewLogRow {
             action_by: log.actor.id.as_str().to_owned(),
             action_by_type: log.actor.user_type.as_str().to_owned(),
             action_at: at,
+            visibility: log.visibility.as_str().to_owned(),
+            changes: changes_to_json(&log.changes),
             is_active: true,
             is_delete: false,
             created_by: log.actor.id.as_str().to_owned(),
@@ -350,6 +374,40 @@ impl NewLogRow {
             modified_date: at,
         }
     }
+}
+
+/// One field change as stored in `ticket_logs.changes` (a JSON array).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredChange {
+    field: String,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn changes_to_json(changes: &[FieldChange]) -> String {
+    let stored: Vec<StoredChange> = changes
+        .iter()
+        .map(|c| StoredChange {
+            field: c.field.as_str().to_owned(),
+            from: c.from.clone(),
+            to: c.to.clone(),
+        })
+        .collect();
+    // Serialising strings and options cannot fail.
+    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn changes_from_json(json: &str) -> Result<Vec<FieldChange>, RepoError> {
+    let stored: Vec<StoredChange> = serde_json::from_str(json).map_err(|e| {
+        RepoError::Unexpected(anyhow::anyhow!("stored log changes are invalid: {e}"))
+    })?;
+    stored
+        .into_iter()
+        .map(|c| {
+            let field = ChangedField::parse(&c.field).map_err(corrupt("changed field"))?;
+            Ok(FieldChange::new(field, c.from, c.to))
+        })
+        .collect()
 }
 
 /// Converts a count from the database.

@@ -29,6 +29,9 @@ diesel::table! {
         description -> Text,
         search_text -> Text,
         status -> Integer,
+        priority -> Integer,
+        assignee_id -> Nullable<Text>,
+        version -> BigInt,
         is_active -> Bool,
         is_delete -> Bool,
         created_by -> Text,
@@ -48,6 +51,7 @@ diesel::table! {
         sender_type -> Text,
         message -> Nullable<Text>,
         sent_at -> Timestamp,
+        visibility -> Text,
         is_active -> Bool,
         is_delete -> Bool,
         created_by -> Text,
@@ -85,6 +89,8 @@ diesel::table! {
         action_by -> Text,
         action_by_type -> Text,
         action_at -> Timestamp,
+        visibility -> Text,
+        changes -> Text,
         is_active -> Bool,
         is_delete -> Bool,
         created_by -> Text,
@@ -93,6 +99,15 @@ diesel::table! {
         modified_by -> Text,
         modified_by_type -> Text,
         modified_date -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (user_id) {
+        user_id -> Text,
+        user_type -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
     }
 }
 
@@ -106,4 +121,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_messages,
     ticket_attachments,
     ticket_logs,
+    users,
 );

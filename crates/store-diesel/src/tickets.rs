@@ -1,11 +1,9 @@
-//! Tickets and their messages.
-
 use async_trait::async_trait;
 use diesel::prelude::*;
 use ticketd_domain::{Actor, Message, TicketId, TicketStatus, search_text};
 use ticketd_ports::{
-    NewLogEntry, NewMessage, NewTicket, Page, RepoError, StatusChange, TicketDetails, TicketFilter,
-    TicketRepository, TicketView,
+    NewLogEntry, NewMessage, NewTicket, Page, RepoError, SortField, StatusChange, TicketDetails,
+    TicketFilter, TicketRepository, TicketUpdate, TicketView,
 };
 
 use crate::rows::{
@@ -24,17 +22,17 @@ fn into_view((ticket, category): ViewRow) -> Result<TicketView, RepoError> {
     })
 }
 
-/// Tickets joined with their category, deleted ones left out.
-macro_rules! live_tickets_with_category {
+/// Tickets joined with their category.
+macro_rules! tickets_with_category {
     () => {
         tickets::table
             .inner_join(ticket_categories::table.on(tickets::category_id.eq(ticket_categories::id)))
-            .filter(tickets::is_delete.eq(false))
     };
 }
 
+/// A ticket (deleted or not) with its category.
 fn load_view(conn: &mut AnyConnection, id: TicketId) -> Result<Option<TicketView>, RepoError> {
-    live_tickets_with_category!()
+    tickets_with_category!()
         .filter(tickets::id.eq(id.get()))
         .select((TicketRow::as_select(), CategoryRow::as_select()))
         .first::<ViewRow>(conn)
@@ -44,21 +42,25 @@ fn load_view(conn: &mut AnyConnection, id: TicketId) -> Result<Option<TicketView
         .transpose()
 }
 
-type LiveTickets = diesel::helper_types::Filter<
-    diesel::helper_types::InnerJoinOn<
-        tickets::table,
-        ticket_categories::table,
-        diesel::helper_types::Eq<tickets::category_id, ticket_categories::id>,
-    >,
-    diesel::helper_types::Eq<tickets::is_delete, bool>,
+type TicketsWithCategory = diesel::helper_types::InnerJoinOn<
+    tickets::table,
+    ticket_categories::table,
+    diesel::helper_types::Eq<tickets::category_id, ticket_categories::id>,
 >;
 type Backend = <AnyConnection as Connection>::Backend;
 
-/// The tickets matching `filter`, as a boxed query.
+fn strings<T>(values: &[T], f: impl Fn(&T) -> &str) -> Vec<String> {
+    values.iter().map(|v| f(v).to_owned()).collect()
+}
+
+/// The tickets matching `filter`, as a boxed query (unordered).
 fn filtered<'a>(
     filter: &TicketFilter,
-) -> diesel::helper_types::IntoBoxed<'a, LiveTickets, Backend> {
-    let mut query = live_tickets_with_category!().into_boxed();
+) -> diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend> {
+    let mut query = tickets_with_category!().into_boxed();
+    if !filter.include_deleted {
+        query = query.filter(tickets::is_delete.eq(false));
+    }
     if let Some(owner) = &filter.owner {
         query = query.filter(tickets::user_id.eq(owner.as_str().to_owned()));
     }
@@ -69,46 +71,150 @@ fn filtered<'a>(
                 .escape('\\'),
         );
     }
+    if !filter.statuses.is_empty() {
+        query = query.filter(
+            tickets::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()),
+        );
+    }
+    if !filter.priorities.is_empty() {
+        query = query.filter(
+            tickets::priority.eq_any(
+                filter
+                    .priorities
+                    .iter()
+                    .map(|p| p.code())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    if !filter.category_ids.is_empty() {
+        query = query.filter(
+            tickets::category_id.eq_any(
+                filter
+                    .category_ids
+                    .iter()
+                    .map(|c| c.get())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    if !filter.sub_category_ids.is_empty() {
+        query = query.filter(
+            tickets::sub_category_id.eq_any(
+                filter
+                    .sub_category_ids
+                    .iter()
+                    .map(|c| c.get())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    if !filter.user_ids.is_empty() {
+        query = query.filter(tickets::user_id.eq_any(strings(&filter.user_ids, |u| u.as_str())));
+    }
+    match (filter.assignee_ids.is_empty(), filter.unassigned) {
+        (true, false) => {}
+        (true, true) => query = query.filter(tickets::assignee_id.is_null()),
+        (false, false) => {
+            query = query
+                .filter(tickets::assignee_id.eq_any(strings(&filter.assignee_ids, |u| u.as_str())));
+        }
+        (false, true) => {
+            query = query.filter(
+                tickets::assignee_id
+                    .eq_any(strings(&filter.assignee_ids, |u| u.as_str()))
+                    .or(tickets::assignee_id.is_null()),
+            );
+        }
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(tickets::created_date.ge(to_db_time(from)));
+    }
+    if let Some(to) = filter.created_to {
+        query = query.filter(tickets::created_date.le(to_db_time(to)));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(tickets::modified_date.ge(to_db_time(since)));
+    }
     query
 }
 
-/// Marks a ticket modified by `actor`, if it is live and `extra` holds.
-/// Returns whether a row changed. The update also locks the row until commit,
-/// so the checks of concurrent writers to the same ticket take turns.
-fn touch(
+/// `filtered`, ordered by the filter's sort, ties broken by id the same way.
+fn sorted<'a>(
+    filter: &TicketFilter,
+) -> diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend> {
+    let query = filtered(filter);
+    macro_rules! by {
+        ($col:expr) => {
+            if filter.sort.descending {
+                query.order_by(($col.desc(), tickets::id.desc()))
+            } else {
+                query.order_by(($col.asc(), tickets::id.asc()))
+            }
+        };
+    }
+    match filter.sort.field {
+        SortField::CreatedDate => by!(tickets::created_date),
+        SortField::ModifiedDate => by!(tickets::modified_date),
+        SortField::Priority => by!(tickets::priority),
+        SortField::Status => by!(tickets::status),
+        SortField::Id => {
+            if filter.sort.descending {
+                query.order_by(tickets::id.desc())
+            } else {
+                query.order_by(tickets::id.asc())
+            }
+        }
+    }
+}
+
+/// Marks a live ticket that still takes messages modified by `actor`, and
+/// applies `reopen` if the ticket is still in `reopen.from`. Returns whether the
+/// ticket matched. The update also locks the row until commit, so that
+/// concurrent writers to one ticket take turns.
+fn touch_for_message(
     conn: &mut AnyConnection,
     id: TicketId,
     actor: &Actor,
     at: ticketd_domain::Timestamp,
-    status: Option<(TicketStatus, TicketStatus)>,
+    reopen: Option<&StatusChange>,
 ) -> Result<bool, RepoError> {
     let target = tickets::table
         .filter(tickets::id.eq(id.get()))
-        .filter(tickets::is_delete.eq(false));
-    let changes = (
+        .filter(tickets::is_delete.eq(false))
+        .filter(tickets::status.ne(TicketStatus::Closed.code()));
+    let modified = (
         tickets::modified_by.eq(actor.id.as_str().to_owned()),
         tickets::modified_by_type.eq(actor.user_type.as_str()),
         tickets::modified_date.eq(to_db_time(at)),
     );
-    let n = match status {
-        Some((from, to)) => diesel::update(target.filter(tickets::status.eq(from.code())))
-            .set((changes, tickets::status.eq(to.code())))
+    let n = match reopen {
+        Some(r) => diesel::update(target.filter(tickets::status.eq(r.from.code())))
+            .set((
+                modified,
+                tickets::status.eq(r.to.code()),
+                tickets::version.eq(tickets::version + 1),
+            ))
             .execute(conn),
-        None => diesel::update(target.filter(tickets::status.ne(TicketStatus::Closed.code())))
-            .set(changes)
-            .execute(conn),
+        None => diesel::update(target).set(modified).execute(conn),
     }
     .map_err(db_error)?;
     Ok(n == 1)
 }
 
-/// Why a guarded update changed nothing: the ticket is gone, or `conflict`.
-fn refusal(conn: &mut AnyConnection, id: TicketId, conflict: &str) -> RepoError {
-    match load_view(conn, id) {
-        Ok(Some(_)) => RepoError::Conflict(conflict.to_owned()),
-        Ok(None) => RepoError::NotFound,
-        Err(e) => e,
-    }
+/// The fields an update may set; `None` leaves a column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = tickets)]
+struct TicketChangeset {
+    status: Option<i32>,
+    priority: Option<i32>,
+    assignee_id: Option<Option<String>>,
+    category_id: Option<i64>,
+    sub_category_id: Option<Option<i64>>,
+    is_delete: Option<bool>,
+    modified_by: String,
+    modified_by_type: String,
+    modified_date: chrono::NaiveDateTime,
 }
 
 fn insert_log(conn: &mut AnyConnection, id: TicketId, log: &NewLogEntry) -> Result<(), RepoError> {
@@ -142,6 +248,8 @@ impl TicketRepository for Store {
                 subject: new.subject.into_inner(),
                 description: new.description.into_inner(),
                 status: new.status.code(),
+                priority: new.priority.code(),
+                assignee_id: new.assignee_id.as_ref().map(|a| a.as_str().to_owned()),
                 is_active: true,
                 is_delete: false,
                 created_by: new.actor.id.as_str().to_owned(),
@@ -212,8 +320,7 @@ impl TicketRepository for Store {
     ) -> Result<Vec<TicketView>, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            filtered(&filter)
-                .order((tickets::created_date.desc(), tickets::id.desc()))
+            sorted(&filter)
                 .limit(i64::from(page.limit))
                 .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
                 .select((TicketRow::as_select(), CategoryRow::as_select()))
@@ -244,10 +351,16 @@ impl TicketRepository for Store {
         id: TicketId,
         new: NewMessage,
         log: NewLogEntry,
+        reopen: Option<StatusChange>,
     ) -> Result<Message, RepoError> {
         self.write(move |conn| {
-            if !touch(conn, id, &new.sender, new.at, None)? {
-                return Err(refusal(conn, id, "the ticket is closed"));
+            if !touch_for_message(conn, id, &new.sender, new.at, reopen.as_ref())? {
+                return Err(match load_view(conn, id)? {
+                    Some(v) if !v.ticket.is_delete => {
+                        RepoError::Conflict("the ticket is closed, or its status changed".into())
+                    }
+                    _ => RepoError::NotFound,
+                });
             }
             let at = to_db_time(new.at);
             let sender_id = new.sender.id.as_str().to_owned();
@@ -259,6 +372,7 @@ impl TicketRepository for Store {
                     sender_type: sender_type.clone(),
                     message: new.body.as_ref().map(|b| b.as_str().to_owned()),
                     sent_at: at,
+                    visibility: new.visibility.as_str().to_owned(),
                     is_active: true,
                     is_delete: false,
                     created_by: sender_id.clone(),
@@ -291,6 +405,9 @@ impl TicketRepository for Store {
                     .map_err(db_error)?;
             }
             insert_log(conn, id, &log)?;
+            if let Some(r) = &reopen {
+                insert_log(conn, id, &r.log)?;
+            }
             let row: MessageRow = ticket_messages::table
                 .find(message_id)
                 .select(MessageRow::as_select())
@@ -310,25 +427,49 @@ impl TicketRepository for Store {
         .await
     }
 
-    async fn change_status(
+    async fn update_ticket(
         &self,
         id: TicketId,
-        change: StatusChange,
+        update: TicketUpdate,
         log: NewLogEntry,
     ) -> Result<TicketView, RepoError> {
         self.write(move |conn| {
-            if !touch(
-                conn,
-                id,
-                &change.actor,
-                change.at,
-                Some((change.from, change.to)),
-            )? {
-                return Err(refusal(
-                    conn,
-                    id,
-                    "the ticket's status changed meanwhile; read it again",
-                ));
+            let restoring = update.is_delete == Some(false);
+            let changes = TicketChangeset {
+                status: update.status.map(|s| s.code()),
+                priority: update.priority.map(|p| p.code()),
+                assignee_id: update
+                    .assignee_id
+                    .as_ref()
+                    .map(|a| a.as_ref().map(|a| a.as_str().to_owned())),
+                category_id: update.category_id.map(|c| c.get()),
+                sub_category_id: update.sub_category_id.map(|s| s.map(|s| s.get())),
+                is_delete: update.is_delete,
+                modified_by: update.actor.id.as_str().to_owned(),
+                modified_by_type: update.actor.user_type.as_str().to_owned(),
+                modified_date: to_db_time(update.at),
+            };
+            let n =
+                diesel::update(
+                    tickets::table
+                        .filter(tickets::id.eq(id.get()))
+                        .filter(tickets::version.eq(update.expected_version))
+                        .filter(tickets::is_delete.eq(false).or(diesel::dsl::sql::<
+                            diesel::sql_types::Bool,
+                        >(
+                            if restoring { "1=1" } else { "1=0" },
+                        ))),
+                )
+                .set((changes, tickets::version.eq(tickets::version + 1)))
+                .execute(conn)
+                .map_err(db_error)?;
+            if n != 1 {
+                return Err(match load_view(conn, id)? {
+                    Some(v) if restoring || !v.ticket.is_delete => {
+                        RepoError::Conflict("the ticket changed meanwhile".into())
+                    }
+                    _ => RepoError::NotFound,
+                });
             }
             insert_log(conn, id, &log)?;
             load_view(conn, id)?.ok_or(RepoError::NotFound)

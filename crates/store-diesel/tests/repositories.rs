@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use ticketd_domain::{
-    Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
-    MessageBody, RefId, Subject, TicketId, TicketStatus, Timestamp, UserId, UserType,
+    Actor, CategoryId, CategoryName, ChangedField, Description, FieldChange, FileName, FilePath,
+    Keyword, LogAction, MessageBody, Priority, RefId, Subject, TicketId, TicketStatus, Timestamp,
+    UserId, UserType, Visibility,
 };
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
     NewMessage, NewTicket, Page, RepoError, StatusChange, TicketFilter, TicketRepository,
+    TicketUpdate,
 };
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
@@ -35,11 +37,7 @@ fn admin() -> Actor {
 }
 
 fn log(action: LogAction, actor: &Actor, at: Timestamp) -> NewLogEntry {
-    NewLogEntry {
-        action,
-        actor: actor.clone(),
-        at,
-    }
+    NewLogEntry::new(action, actor, at)
 }
 
 async fn category(db: &TestDatabase, name: &str, parent: Option<CategoryId>) -> CategoryId {
@@ -69,6 +67,8 @@ async fn ticket(
         subject: Subject::parse(subject).unwrap(),
         description: Description::parse("See subject").unwrap(),
         status: TicketStatus::Open,
+        priority: Priority::Normal,
+        assignee_id: None,
         actor: actor.clone(),
         at,
     };
@@ -78,6 +78,21 @@ async fn ticket(
         .unwrap()
         .ticket
         .id
+}
+
+/// An update at `version` that changes nothing yet.
+fn update(version: i64, actor: &Actor, at: Timestamp) -> TicketUpdate {
+    TicketUpdate {
+        expected_version: version,
+        status: None,
+        priority: None,
+        assignee_id: None,
+        category_id: None,
+        sub_category_id: None,
+        is_delete: None,
+        actor: actor.clone(),
+        at,
+    }
 }
 
 fn message(actor: &Actor, text: &str, files: &[&str]) -> NewMessage {
@@ -91,22 +106,23 @@ fn message(actor: &Actor, text: &str, files: &[&str]) -> NewMessage {
                 file_path: FilePath::parse(format!("/uploads/{f}")).unwrap(),
             })
             .collect(),
+        visibility: Visibility::Public,
         at: t0() + Duration::minutes(5),
     }
 }
 
 async fn log_count(db: &TestDatabase, ticket_id: TicketId) -> u64 {
     let filter = LogFilter {
-        owner: None,
         ticket_id: Some(ticket_id),
+        ..LogFilter::default()
     };
     db.store.count_log_entries(&filter).await.unwrap()
 }
 
 fn keyword(k: &str) -> TicketFilter {
     TicketFilter {
-        owner: None,
         keyword: Keyword::parse(k).unwrap(),
+        ..TicketFilter::default()
     }
 }
 
@@ -125,6 +141,8 @@ async fn a_created_ticket_reads_back_field_for_field(db: &TestDatabase) {
         subject: Subject::parse("Refund Request").unwrap(),
         description: Description::parse("Request for a refund on order #XYZ\nThanks").unwrap(),
         status: TicketStatus::Open,
+        priority: Priority::Normal,
+        assignee_id: None,
         actor: agent.clone(),
         at: t0(),
     };
@@ -160,6 +178,8 @@ async fn a_duplicate_reference_is_a_conflict(db: &TestDatabase) {
         subject: Subject::parse("s").unwrap(),
         description: Description::parse("d").unwrap(),
         status: TicketStatus::Open,
+        priority: Priority::Normal,
+        assignee_id: None,
         actor: c.clone(),
         at: t0(),
     };
@@ -218,12 +238,12 @@ async fn owner_filter_scopes_tickets_and_logs(db: &TestDatabase) {
     let top = category(db, "General", None).await;
     let mine = ticket(db, top, "c1", "mine", t0()).await;
     ticket(db, top, "c2", "theirs", t0()).await;
-    let c1 = TicketFilter { owner: Some(UserId::parse("c1").unwrap()), keyword: None };
+    let c1 = TicketFilter { owner: Some(UserId::parse("c1").unwrap()), keyword: None, ..TicketFilter::default() };
     let listed = db.store.list_tickets(&c1, ALL).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].ticket.id, mine);
     assert_eq!(db.store.count_tickets(&c1).await.unwrap(), 1);
-    let logs_c1 = LogFilter { owner: Some(UserId::parse("c1").unwrap()), ticket_id: None };
+    let logs_c1 = LogFilter { owner: Some(UserId::parse("c1").unwrap()), ticket_id: None, ..LogFilter::default() };
     let entries = db.store.list_log_entries(&logs_c1, ALL).await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].ticket_id, mine);
@@ -236,7 +256,7 @@ async fn a_message_lands_with_its_attachments_and_log_entry(db: &TestDatabase) {
     let agent = who("agent1", UserType::Agent);
     let msg = message(&agent, "Looking into it", &["a.pdf", "b.png"]);
     let at = msg.at;
-    let stored = db.store.add_message(id, msg, log(LogAction::AddedMessage, &agent, at)).await.unwrap();
+    let stored = db.store.add_message(id, msg, log(LogAction::AddedMessage, &agent, at), None).await.unwrap();
     assert_eq!(stored.sender, agent);
     assert_eq!(stored.body.as_ref().map(|b| b.as_str()), Some("Looking into it"));
     assert_eq!(stored.attachments.len(), 2);
@@ -257,7 +277,7 @@ async fn a_message_without_text_keeps_its_attachments(db: &TestDatabase) {
     let c = who("c1", UserType::Customer);
     let mut msg = message(&c, "x", &["only.pdf"]);
     msg.body = None;
-    db.store.add_message(id, msg, log(LogAction::AddedMessage, &c, t0())).await.unwrap();
+    db.store.add_message(id, msg, log(LogAction::AddedMessage, &c, t0()), None).await.unwrap();
     let details = db.store.ticket_details(id).await.unwrap().unwrap();
     assert_eq!(details.messages[0].body, None);
     assert_eq!(details.messages[0].attachments.len(), 1);
@@ -269,7 +289,7 @@ async fn a_failed_write_leaves_no_message_attachment_or_log(db: &TestDatabase) {
     // Break the log table so that the last statement of the transaction fails.
     db.execute("ALTER TABLE ticket_logs RENAME TO ticket_logs_away");
     let c = who("c1", UserType::Customer);
-    let r = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0())).await;
+    let r = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(r.is_err());
     db.execute("ALTER TABLE ticket_logs_away RENAME TO ticket_logs");
     let details = db.store.ticket_details(id).await.unwrap().unwrap();
@@ -277,7 +297,7 @@ async fn a_failed_write_leaves_no_message_attachment_or_log(db: &TestDatabase) {
     assert_eq!(details.ticket.audit.modified_at, t0(), "ticket untouched");
     assert_eq!(log_count(db, id).await, 1);
     // And nothing of it is left in the attachment table either.
-    let again = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0())).await.unwrap();
+    let again = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0()), None).await.unwrap();
     assert_eq!(db.store.ticket_details(id).await.unwrap().unwrap().messages, vec![again]);
 }
 
@@ -285,56 +305,97 @@ async fn a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found(db: &Te
     let top = category(db, "General", None).await;
     let id = ticket(db, top, "c1", "help", t0()).await;
     let c = who("c1", UserType::Customer);
-    let change = StatusChange { from: TicketStatus::Open, to: TicketStatus::Closed, actor: c.clone(), at: t0() };
-    db.store.change_status(id, change, log(LogAction::UpdatedStatus, &c, t0())).await.unwrap();
-    let r = db.store.add_message(id, message(&c, "late", &[]), log(LogAction::AddedMessage, &c, t0())).await;
+    let closing = TicketUpdate { status: Some(TicketStatus::Closed), ..update(1, &c, t0()) };
+    db.store.update_ticket(id, closing, log(LogAction::UpdatedStatus, &c, t0())).await.unwrap();
+    let r = db.store.add_message(id, message(&c, "late", &[]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(matches!(r, Err(RepoError::Conflict(_))), "{r:?}");
-    let r = db.store.add_message(TicketId(424_242), message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0())).await;
+    let r = db.store.add_message(TicketId(424_242), message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
     assert!(db.store.ticket_details(id).await.unwrap().unwrap().messages.is_empty());
     assert_eq!(log_count(db, id).await, 2);
 }
 
-async fn a_status_change_applies_only_from_the_status_it_was_decided_on(db: &TestDatabase) {
+async fn an_update_applies_only_at_the_version_it_was_decided_on(db: &TestDatabase) {
     let top = category(db, "General", None).await;
+    let other = category(db, "Other", None).await;
     let id = ticket(db, top, "c1", "help", t0()).await;
     let agent = who("agent1", UserType::Agent);
     let later = t0() + Duration::minutes(1);
-    let change = |from, to| StatusChange { from, to, actor: agent.clone(), at: later };
-    let view = db
-        .store
-        .change_status(id, change(TicketStatus::Open, TicketStatus::Resolved), log(LogAction::UpdatedStatus, &agent, later))
-        .await
-        .unwrap();
+    let first = TicketUpdate {
+        status: Some(TicketStatus::Resolved),
+        priority: Some(Priority::Urgent),
+        assignee_id: Some(Some(UserId::parse("agent1").unwrap())),
+        category_id: Some(other),
+        ..update(1, &agent, later)
+    };
+    let mut entry = log(LogAction::UpdatedTicket, &agent, later);
+    entry.changes = vec![FieldChange::new(ChangedField::Status, Some("open".into()), Some("resolved".into()))];
+    let view = db.store.update_ticket(id, first, entry).await.unwrap();
+    let t = &view.ticket;
+    assert_eq!((t.status, t.priority, t.category_id, t.version), (TicketStatus::Resolved, Priority::Urgent, other, 2));
+    assert_eq!(t.assignee_id.as_ref().map(UserId::as_str), Some("agent1"));
+    assert_eq!(t.audit.modified_by, agent);
+    assert_eq!(t.audit.modified_at, later);
+    assert_eq!(view.category.id, other);
+    // A decision made on version 1 is stale now.
+    let stale = TicketUpdate { status: Some(TicketStatus::Closed), ..update(1, &agent, later) };
+    let r = db.store.update_ticket(id, stale, log(LogAction::UpdatedStatus, &agent, later)).await;
+    assert!(matches!(r, Err(RepoError::Conflict(_))), "{r:?}");
+    // Unassigning writes NULL.
+    let unassign = TicketUpdate { assignee_id: Some(None), ..update(2, &agent, later) };
+    let view = db.store.update_ticket(id, unassign, log(LogAction::UpdatedTicket, &agent, later)).await.unwrap();
+    assert_eq!(view.ticket.assignee_id, None);
     assert_eq!(view.ticket.status, TicketStatus::Resolved);
-    assert_eq!(view.ticket.audit.modified_by, agent);
-    assert_eq!(view.ticket.audit.modified_at, later);
-    let stale = db
-        .store
-        .change_status(id, change(TicketStatus::Open, TicketStatus::Closed), log(LogAction::UpdatedStatus, &agent, later))
-        .await;
-    assert!(matches!(stale, Err(RepoError::Conflict(_))), "{stale:?}");
-    assert_eq!(db.store.get_ticket(id).await.unwrap().unwrap().ticket.status, TicketStatus::Resolved);
-    assert_eq!(log_count(db, id).await, 2);
-    let missing = db
-        .store
-        .change_status(TicketId(777_777), change(TicketStatus::Open, TicketStatus::Closed), log(LogAction::UpdatedStatus, &agent, later))
-        .await;
+    let history = LogFilter { ticket_id: Some(id), oldest_first: true, ..LogFilter::default() };
+    let entries = db.store.list_log_entries(&history, ALL).await.unwrap();
+    let actions: Vec<LogAction> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [LogAction::CreatedTicket, LogAction::UpdatedTicket, LogAction::UpdatedTicket]);
+    assert_eq!(entries[1].changes, vec![FieldChange::new(ChangedField::Status, Some("open".into()), Some("resolved".into()))]);
+    assert!(entries[2].changes.is_empty());
+    let missing = db.store.update_ticket(TicketId(777_777), update(1, &agent, later), log(LogAction::UpdatedStatus, &agent, later)).await;
     assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
 }
 
-async fn deleted_tickets_vanish_from_every_read(db: &TestDatabase) {
+async fn a_reopening_reply_changes_the_status_only_from_the_status_it_expects(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let c = who("c1", UserType::Customer);
+    let agent = who("agent1", UserType::Agent);
+    let pending = TicketUpdate { status: Some(TicketStatus::Pending), ..update(1, &agent, t0()) };
+    db.store.update_ticket(id, pending, log(LogAction::UpdatedStatus, &agent, t0())).await.unwrap();
+    let reopen = |from| StatusChange { from, to: TicketStatus::Open, log: log(LogAction::UpdatedStatus, &c, t0()) };
+    let stale = db.store.add_message(id, message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0()), Some(reopen(TicketStatus::Resolved))).await;
+    assert!(matches!(stale, Err(RepoError::Conflict(_))), "{stale:?}");
+    db.store.add_message(id, message(&c, "back", &[]), log(LogAction::AddedMessage, &c, t0()), Some(reopen(TicketStatus::Pending))).await.unwrap();
+    let t = db.store.get_ticket(id).await.unwrap().unwrap().ticket;
+    assert_eq!(t.status, TicketStatus::Open);
+    assert_eq!(t.version, 3);
+    assert_eq!(log_count(db, id).await, 4);
+}
+
+async fn deleted_tickets_leave_lists_and_logs_unless_asked_for(db: &TestDatabase) {
     let top = category(db, "General", None).await;
     let id = ticket(db, top, "c1", "gone", t0()).await;
     ticket(db, top, "c1", "kept", t0()).await;
-    db.execute(&format!("UPDATE tickets SET is_delete = TRUE WHERE id = {id}"));
-    assert!(db.store.get_ticket(id).await.unwrap().is_none());
-    assert!(db.store.ticket_details(id).await.unwrap().is_none());
+    let admin = admin();
+    let delete = TicketUpdate { is_delete: Some(true), ..update(1, &admin, t0()) };
+    db.store.update_ticket(id, delete, log(LogAction::DeletedTicket, &admin, t0())).await.unwrap();
+    let read = db.store.get_ticket(id).await.unwrap().unwrap();
+    assert!(read.ticket.is_delete, "a deleted ticket can still be read by id, flagged");
     assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 1);
+    let with_deleted = TicketFilter { include_deleted: true, ..TicketFilter::default() };
+    assert_eq!(db.store.count_tickets(&with_deleted).await.unwrap(), 2);
     assert_eq!(log_count(db, id).await, 0);
+    let logs = LogFilter { ticket_id: Some(id), include_deleted: true, ..LogFilter::default() };
+    assert_eq!(db.store.count_log_entries(&logs).await.unwrap(), 2);
     let c = who("c1", UserType::Customer);
-    let r = db.store.add_message(id, message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0())).await;
+    let r = db.store.add_message(id, message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
+    let r = db.store.update_ticket(id, TicketUpdate { priority: Some(Priority::High), ..update(2, &admin, t0()) }, log(LogAction::UpdatedTicket, &admin, t0())).await;
+    assert!(matches!(r, Err(RepoError::NotFound)), "a deleted ticket takes no changes: {r:?}");
+    let restore = TicketUpdate { is_delete: Some(false), ..update(2, &admin, t0()) };
+    db.store.update_ticket(id, restore, log(LogAction::RestoredTicket, &admin, t0())).await.unwrap();
+    assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 2);
 }
 
 async fn category_names_are_unique_per_level_ignoring_case(db: &TestDatabase) {
@@ -366,7 +427,7 @@ async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
             let a = who(&format!("agent{w}"), UserType::Agent);
             for i in 0..15 {
                 let m = message(&a, &format!("m{w}-{i}"), &["f.txt"]);
-                store.add_message(id, m, log(LogAction::AddedMessage, &a, t0())).await?;
+                store.add_message(id, m, log(LogAction::AddedMessage, &a, t0()), None).await?;
             }
             Ok::<_, RepoError>(())
         }));

@@ -105,7 +105,13 @@ pub async fn api(
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
     let store = Arc::new(db.store.clone());
-    let desk = SupportDesk::new(store.clone(), store.clone(), store, Arc::new(SystemClock));
+    let desk = SupportDesk::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store,
+        Arc::new(SystemClock),
+    );
     api_over(desk).await
 }
 

@@ -1,0 +1,470 @@
+//! Ticket use cases: open, list, add messages, change fields, delete, restore.
+
+use ticketd_domain::{
+    Actor, CategoryId, ChangedField, Description, FieldChange, LogAction, Message, MessageBody,
+    Priority, RefId, Subject, TicketId, TicketStatus, TransitionError, UserId, UserType,
+    Visibility,
+};
+use ticketd_ports::{
+    NewAttachment, NewLogEntry, NewMessage, NewTicket, Page, RepoError, StatusChange, TicketFilter,
+    TicketUpdate, TicketView,
+};
+
+use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
+use crate::error::AppError;
+
+/// What it takes to open a ticket, already checked field by field.
+#[derive(Debug, Clone)]
+pub struct OpenTicketInput {
+    /// The subject.
+    pub subject: Subject,
+    /// The description.
+    pub description: Description,
+    /// A top-level category.
+    pub category_id: CategoryId,
+    /// A child of that category.
+    pub sub_category_id: Option<CategoryId>,
+    /// The customer to open it for (staff only).
+    pub user_id: Option<UserId>,
+    /// Its priority (staff only; normal by default).
+    pub priority: Option<Priority>,
+    /// The agent or admin to work on it (staff only).
+    pub assignee_id: Option<UserId>,
+}
+
+/// A message to add, already checked field by field.
+#[derive(Debug, Clone)]
+pub struct NewMessageInput {
+    /// The text, if any.
+    pub body: Option<MessageBody>,
+    /// The files, if any.
+    pub attachments: Vec<NewAttachment>,
+    /// Public, or an internal note (staff only).
+    pub visibility: Visibility,
+}
+
+/// Changes asked of a ticket; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChanges {
+    /// A new status.
+    pub status: Option<TicketStatus>,
+    /// A new priority.
+    pub priority: Option<Priority>,
+    /// A new assignee; `Some(None)` unassigns.
+    pub assignee_id: Option<Option<UserId>>,
+    /// A new top-level category.
+    pub category_id: Option<CategoryId>,
+    /// A new sub-category; `Some(None)` clears it.
+    pub sub_category_id: Option<Option<CategoryId>>,
+}
+
+impl TicketChanges {
+    fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.priority.is_none()
+            && self.assignee_id.is_none()
+            && self.category_id.is_none()
+            && self.sub_category_id.is_none()
+    }
+
+    fn only_status(&self) -> bool {
+        self.priority.is_none()
+            && self.assignee_id.is_none()
+            && self.category_id.is_none()
+            && self.sub_category_id.is_none()
+    }
+}
+
+fn staff_only(actor: &Actor, what: &str) -> Result<(), AppError> {
+    if actor.user_type.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "only agents and admins may {what}"
+        )))
+    }
+}
+
+fn names(statuses: &[TicketStatus]) -> String {
+    if statuses.is_empty() {
+        return "none".into();
+    }
+    statuses
+        .iter()
+        .map(|s| format!("{} ({})", s.code(), s.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn transition_error(e: TransitionError) -> AppError {
+    match e {
+        TransitionError::NotAllowed { from, to, allowed } => AppError::Conflict(format!(
+            "a ticket cannot move from {from} to {to}; from {from} it may move to: {}",
+            names(&allowed)
+        )),
+        TransitionError::Forbidden { from, to, allowed } => AppError::Forbidden(format!(
+            "you may not move a ticket from {from} to {to}; you may move it to: {}",
+            names(&allowed)
+        )),
+    }
+}
+
+fn text<T: std::fmt::Display>(v: Option<T>) -> Option<String> {
+    v.map(|v| v.to_string())
+}
+
+impl SupportDesk {
+    async fn check_assignee(&self, id: &UserId) -> Result<(), AppError> {
+        match self.users.user_type(id).await? {
+            Some(t) if t.is_staff() => Ok(()),
+            _ => Err(AppError::invalid(
+                "assigneeId",
+                format!(
+                    "{id} is not an agent or admin known to the desk (they must have signed in once)"
+                ),
+            )),
+        }
+    }
+
+    /// Opens a ticket, logged as `Created ticket`.
+    ///
+    /// A customer opens tickets for itself; staff may name the customer, the
+    /// priority and the assignee.
+    pub async fn open_ticket(
+        &self,
+        actor: &Actor,
+        input: OpenTicketInput,
+    ) -> Result<TicketView, AppError> {
+        let (user_id, user_type) = match input.user_id {
+            Some(id) if actor.user_type.is_staff() => (id, UserType::Customer),
+            Some(id) if id == actor.id => (id, actor.user_type),
+            Some(_) => {
+                return Err(AppError::Forbidden(
+                    "a customer can open tickets only for itself".into(),
+                ));
+            }
+            None => (actor.id.clone(), actor.user_type),
+        };
+        if input.priority.is_some() {
+            staff_only(actor, "set a priority")?;
+        }
+        if let Some(assignee) = &input.assignee_id {
+            staff_only(actor, "assign tickets")?;
+            self.check_assignee(assignee).await?;
+        }
+        self.remember(actor).await?;
+        self.top_category("categoryId", input.category_id).await?;
+        if let Some(sub) = input.sub_category_id {
+            self.sub_category(input.category_id, sub).await?;
+        }
+        let at = self.clock.now();
+        // A reference collision is astronomically rare; a few fresh draws settle it.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let new = NewTicket {
+                ref_id: RefId::from_random(rand::random()),
+                user_id: user_id.clone(),
+                user_type,
+                category_id: input.category_id,
+                sub_category_id: input.sub_category_id,
+                subject: input.subject.clone(),
+                description: input.description.clone(),
+                status: TicketStatus::Open,
+                priority: input.priority.unwrap_or_default(),
+                assignee_id: input.assignee_id.clone(),
+                actor: actor.clone(),
+                at,
+            };
+            let log = NewLogEntry::new(LogAction::CreatedTicket, actor, at);
+            match self.tickets.create_ticket(new, log).await {
+                Err(RepoError::Conflict(_)) if attempts < 5 => continue,
+                other => return other.map_err(Into::into),
+            }
+        }
+    }
+
+    fn scoped(actor: &Actor, mut filter: TicketFilter) -> Result<TicketFilter, AppError> {
+        check_include_deleted(actor, filter.include_deleted)?;
+        if !actor.user_type.is_staff() && filter.user_ids.iter().any(|u| u != &actor.id) {
+            return Err(AppError::Forbidden(
+                "only agents and admins may filter by another user's tickets".into(),
+            ));
+        }
+        filter.owner = Self::owner_scope(actor);
+        Ok(filter)
+    }
+
+    /// The tickets the actor may see that match `filter`, in its order.
+    pub async fn list_tickets(
+        &self,
+        actor: &Actor,
+        filter: TicketFilter,
+        page: Page,
+    ) -> Result<Vec<TicketView>, AppError> {
+        let filter = Self::scoped(actor, filter)?;
+        Ok(self.tickets.list_tickets(&filter, page).await?)
+    }
+
+    /// How many tickets the actor may see match `filter`.
+    pub async fn count_tickets(
+        &self,
+        actor: &Actor,
+        filter: TicketFilter,
+    ) -> Result<u64, AppError> {
+        let filter = Self::scoped(actor, filter)?;
+        Ok(self.tickets.count_tickets(&filter).await?)
+    }
+
+    /// Adds a message and/or attachments, logged as `Added message` (an
+    /// internal note's entry is internal too). A customer's reply to a pending
+    /// or resolved ticket moves it back to open, logged as a status change.
+    pub async fn add_message(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: NewMessageInput,
+    ) -> Result<Message, AppError> {
+        if input.body.is_none() && input.attachments.is_empty() {
+            return Err(AppError::invalid(
+                "message",
+                "give a message, attachments, or both",
+            ));
+        }
+        if input.attachments.len() > MAX_ATTACHMENTS {
+            return Err(AppError::invalid(
+                "attachments",
+                format!("at most {MAX_ATTACHMENTS} attachments per message"),
+            ));
+        }
+        if input.visibility == Visibility::Internal {
+            staff_only(actor, "write internal notes")?;
+        }
+        self.remember(actor).await?;
+        // A status that moves between our read and our write is read again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let view = self.visible_ticket(actor, id, false).await?;
+            let status = view.ticket.status;
+            if !status.accepts_messages() {
+                return Err(AppError::Conflict(format!(
+                    "ticket {id} is closed and takes no more messages"
+                )));
+            }
+            let at = self.clock.now();
+            let reopen = (input.visibility == Visibility::Public
+                && status.reopens_on_reply_from(actor.user_type))
+            .then(|| {
+                let mut log = NewLogEntry::new(LogAction::UpdatedStatus, actor, at);
+                log.changes = vec![FieldChange::new(
+                    ChangedField::Status,
+                    text(Some(status)),
+                    text(Some(TicketStatus::Open)),
+                )];
+                StatusChange {
+                    from: status,
+                    to: TicketStatus::Open,
+                    log,
+                }
+            });
+            let message = NewMessage {
+                sender: actor.clone(),
+                body: input.body.clone(),
+                attachments: input.attachments.clone(),
+                visibility: input.visibility,
+                at,
+            };
+            let mut log = NewLogEntry::new(LogAction::AddedMessage, actor, at);
+            log.visibility = input.visibility;
+            match self.tickets.add_message(id, message, log, reopen).await {
+                Err(RepoError::Conflict(_)) if attempts < 3 => continue,
+                other => return other.map_err(about_ticket(id)),
+            }
+        }
+    }
+
+    /// Changes a ticket's status, priority, assignee or category, logged as one
+    /// entry with what changed: `Updated ticket status` when only the status
+    /// changed, else `Updated ticket`. A customer may change only the status,
+    /// and only as the workflow allows it. Asking for what the ticket already
+    /// has changes nothing and writes no entry.
+    pub async fn update_ticket(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        changes: TicketChanges,
+    ) -> Result<TicketView, AppError> {
+        if changes.is_empty() {
+            return Err(AppError::invalid(
+                "body",
+                "give at least one of status, priority, assigneeId, categoryId, subCategoryId",
+            ));
+        }
+        let view = self.visible_ticket(actor, id, false).await?;
+        if !changes.only_status() {
+            staff_only(actor, "change a ticket's priority, assignee or category")?;
+        }
+        let t = &view.ticket;
+        if let Some(to) = changes.status {
+            t.status
+                .check_change(to, actor.user_type)
+                .map_err(transition_error)?;
+        }
+        if let Some(Some(assignee)) = &changes.assignee_id {
+            self.check_assignee(assignee).await?;
+        }
+        let category_id = changes.category_id.unwrap_or(t.category_id);
+        if changes.category_id.is_some() {
+            self.top_category("categoryId", category_id).await?;
+        }
+        let sub_category_id = match changes.sub_category_id {
+            Some(Some(sub)) => {
+                self.sub_category(category_id, sub).await?;
+                Some(sub)
+            }
+            Some(None) => None,
+            // A new category drops a sub-category that is not one of its children.
+            None if category_id != t.category_id => match t.sub_category_id {
+                Some(sub) if self.sub_category(category_id, sub).await.is_ok() => Some(sub),
+                _ => None,
+            },
+            None => t.sub_category_id,
+        };
+
+        let mut update = TicketUpdate {
+            expected_version: t.version,
+            status: None,
+            priority: None,
+            assignee_id: None,
+            category_id: None,
+            sub_category_id: None,
+            is_delete: None,
+            actor: actor.clone(),
+            at: self.clock.now(),
+        };
+        let mut log_changes = Vec::new();
+        if let Some(to) = changes.status.filter(|s| *s != t.status) {
+            update.status = Some(to);
+            log_changes.push(FieldChange::new(
+                ChangedField::Status,
+                text(Some(t.status)),
+                text(Some(to)),
+            ));
+        }
+        if let Some(to) = changes.priority.filter(|p| *p != t.priority) {
+            update.priority = Some(to);
+            log_changes.push(FieldChange::new(
+                ChangedField::Priority,
+                text(Some(t.priority)),
+                text(Some(to)),
+            ));
+        }
+        if let Some(to) = changes.assignee_id.filter(|a| a != &t.assignee_id) {
+            log_changes.push(FieldChange::new(
+                ChangedField::AssigneeId,
+                text(t.assignee_id.as_ref()),
+                text(to.as_ref()),
+            ));
+            update.assignee_id = Some(to);
+        }
+        if category_id != t.category_id {
+            update.category_id = Some(category_id);
+            log_changes.push(FieldChange::new(
+                ChangedField::CategoryId,
+                text(Some(t.category_id)),
+                text(Some(category_id)),
+            ));
+        }
+        if sub_category_id != t.sub_category_id {
+            update.sub_category_id = Some(sub_category_id);
+            log_changes.push(FieldChange::new(
+                ChangedField::SubCategoryId,
+                text(t.sub_category_id),
+                text(sub_category_id),
+            ));
+        }
+        if log_changes.is_empty() {
+            return Ok(view);
+        }
+        if t.status.is_final() {
+            return Err(AppError::Conflict(format!(
+                "ticket {id} is closed, and closed is final; open a new ticket instead"
+            )));
+        }
+        self.remember(actor).await?;
+        let only_status = log_changes.iter().all(|c| c.field == ChangedField::Status);
+        let action = if only_status {
+            LogAction::UpdatedStatus
+        } else {
+            LogAction::UpdatedTicket
+        };
+        let mut log = NewLogEntry::new(action, actor, update.at);
+        log.changes = log_changes;
+        self.tickets
+            .update_ticket(id, update, log)
+            .await
+            .map_err(|e| match e {
+                RepoError::Conflict(_) => AppError::Conflict(format!(
+                    "ticket {id} changed while this request was made; read it again and retry"
+                )),
+                other => about_ticket(id)(other),
+            })
+    }
+
+    /// Deletes (`true`) or restores (`false`) a ticket: admins only. A deleted
+    /// ticket vanishes for everyone but admins who ask for deleted tickets.
+    pub async fn set_deleted(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        deleted: bool,
+    ) -> Result<TicketView, AppError> {
+        if actor.user_type != UserType::Admin {
+            return Err(AppError::Forbidden(
+                "only an admin may delete or restore tickets".into(),
+            ));
+        }
+        let view = self.visible_ticket(actor, id, !deleted).await?;
+        if view.ticket.is_delete == deleted {
+            return Err(AppError::Conflict(if deleted {
+                format!("ticket {id} is already deleted")
+            } else {
+                format!("ticket {id} is not deleted")
+            }));
+        }
+        self.remember(actor).await?;
+        let at = self.clock.now();
+        let action = if deleted {
+            LogAction::DeletedTicket
+        } else {
+            LogAction::RestoredTicket
+        };
+        let mut log = NewLogEntry::new(action, actor, at);
+        log.changes = vec![FieldChange::new(
+            ChangedField::IsDelete,
+            Some((!deleted).to_string()),
+            Some(deleted.to_string()),
+        )];
+        let update = TicketUpdate {
+            expected_version: view.ticket.version,
+            status: None,
+            priority: None,
+            assignee_id: None,
+            category_id: None,
+            sub_category_id: None,
+            is_delete: Some(deleted),
+            actor: actor.clone(),
+            at,
+        };
+        self.tickets
+            .update_ticket(id, update, log)
+            .await
+            .map_err(|e| match e {
+                RepoError::Conflict(_) => {
+                    AppError::Conflict(format!("ticket {id} changed meanwhile; read it again"))
+                }
+                other => about_ticket(id)(other),
+            })
+    }
+}
