@@ -102,6 +102,7 @@ impl SupportDesk {
         include_deleted: bool,
     ) -> Result<TicketDetails, AppError> {
         check_include_deleted(actor, include_deleted)?;
+        self.remember(actor).await?;
         match self.tickets.ticket_details(id).await? {
             Some(mut d) if d.ticket.is_visible_to(actor, include_deleted) => {
                 d.messages

@@ -203,6 +203,7 @@ impl SupportDesk {
         page: Page,
     ) -> Result<Vec<TicketView>, AppError> {
         let filter = Self::scoped(actor, filter)?;
+        self.remember(actor).await?;
         Ok(self.tickets.list_tickets(&filter, page).await?)
     }
 
