@@ -203,6 +203,34 @@ async fn real_responses_validate_against_the_document(db: &TestDatabase) {
     let r = api.get(&format!("{API}/categories"), &c).await.expect(200);
     assert_valid(&doc, "get", cats, 200, &r.body);
 
+    // The workflow's additions hold to the document too.
+    let history = "/backend/api/support-ticket/{id}/logs";
+    let restore = "/backend/api/support-ticket/{id}/restore";
+    api.get(API, &agent()).await.expect(200);
+    let r = api
+        .put(&format!("{API}/{id}"), &admin(), json!({"priority": "high", "assigneeId": "agent1"}))
+        .await
+        .expect(200);
+    assert_valid(&doc, "put", one, 200, &r.body);
+    let r = api.post(&format!("{API}/{id}"), &agent(), json!({"message": "note", "visibility": "internal"})).await.expect(200);
+    assert_valid(&doc, "post", one, 200, &r.body);
+    for q in ["", "?count=true", "?limit=1&offset=1"] {
+        let r = api.get(&format!("{API}/{id}/logs{q}"), &agent()).await.expect(200);
+        assert_valid(&doc, "get", history, 200, &r.body);
+    }
+    let r = api.get(&format!("{API}?status=resolved&priority=high&assigneeId=agent1&sort=-priority"), &agent()).await.expect(200);
+    assert_valid(&doc, "get", tickets, 200, &r.body);
+    let r = api.get(&format!("{API}?status=nope"), &agent()).await.expect(400);
+    assert_valid(&doc, "get", tickets, 400, &r.body);
+    let r = api.call(Method::DELETE, &format!("{API}/{id}"), Some(&admin()), None).await.expect(200);
+    assert_valid(&doc, "delete", one, 200, &r.body);
+    let r = api.call(Method::DELETE, &format!("{API}/{id}"), Some(&agent()), None).await.expect(403);
+    assert_valid(&doc, "delete", one, 403, &r.body);
+    let r = api.call(Method::POST, &format!("{API}/{id}/restore"), Some(&admin()), None).await.expect(200);
+    assert_valid(&doc, "post", restore, 200, &r.body);
+    let r = api.call(Method::POST, &format!("{API}/{id}/restore"), Some(&admin()), None).await.expect(409);
+    assert_valid(&doc, "post", restore, 409, &r.body);
+
     // Errors hold to the documented error envelope.
     let r = api.post(API, &c, json!({})).await.expect(400);
     assert_valid(&doc, "post", tickets, 400, &r.body);
