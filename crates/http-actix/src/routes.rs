@@ -43,7 +43,7 @@ fn path_id(raw: &str) -> Result<TicketId, ApiError> {
 /// comma-separated or by repeating the parameter; a ticket matches a list
 /// filter if it matches any of its values, and every filter given.
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code)] // documents the parameters; `ticket_filter` reads them
 pub struct TicketListQuery {
     /// Rows per page: default 10; above 100 is served as 100.
@@ -330,7 +330,7 @@ async fn open_ticket(
 
 /// Query parameters of the audit log.
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code)] // documents the parameters; the handler reads them
 pub struct LogListQuery {
     /// Rows per page: default 10; above 100 is served as 100.
@@ -464,7 +464,7 @@ async fn create_category(
     summary = "Get Ticket Details",
     description = "One ticket with its category and messages (oldest first), each with its attachments.",
     params(
-        ("id" = i64, Path, description = "Ticket ID", example = 123),
+        ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
         ("includeDeleted" = Option<bool>, Query, description = "Admins only: `true` to read a deleted ticket"),
     ),
     responses(
@@ -518,7 +518,7 @@ async fn get_ticket(
     description = "Adds a message, attachments, or both to a ticket that is not closed. Agents \
                    and admins may write internal notes (`visibility: internal`) that customers \
                    never see. A customer's reply to a pending or resolved ticket reopens it.",
-    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123)),
     request_body(content = AddMessageRequest, example = json!({
         "message": "Can you provide an update on my request?",
         "attachments": [{"fileName": "attachment1.pdf", "filePath": "/uploads/attachment1.pdf"}]})),
@@ -565,7 +565,7 @@ async fn add_message(
                    follow the workflow (docs/workflow.md): a change it does not allow answers 409 \
                    with the allowed ones; a customer may close its ticket or reopen a resolved \
                    one, and anything else it sends is 403. Closed is final. Unknown fields are 400.",
-    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123)),
     request_body(content = UpdateTicketRequest, example = json!({"status": 1})),
     responses(
         (status = 200, description = "Successfully updated ticket status", body = Envelope<TicketUpdatedDto>,
@@ -614,9 +614,10 @@ async fn update_ticket(
     summary = "Delete a ticket",
     description = "Admins only. The ticket is kept but vanishes from every route for everyone \
                    (404), except admins asking with `includeDeleted=true`. Logged; undone by restore.",
-    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123)),
     responses(
         (status = 200, description = "The ticket was deleted", body = Envelope<TicketDto>),
+        (status = 400, description = "The id is not a positive integer", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),
         (status = 404, description = "No such ticket, or already deleted", body = ErrorEnvelope),
@@ -640,9 +641,10 @@ async fn delete_ticket(
     tag = "Support",
     summary = "Restore a deleted ticket",
     description = "Admins only. Brings a deleted ticket back. Logged.",
-    params(("id" = i64, Path, description = "Ticket ID", example = 123)),
+    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123)),
     responses(
         (status = 200, description = "The ticket was restored", body = Envelope<TicketDto>),
+        (status = 400, description = "The id is not a positive integer", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),
         (status = 404, description = "No such ticket", body = ErrorEnvelope),
@@ -664,7 +666,7 @@ async fn restore_ticket(
 
 /// Query parameters of a ticket's history.
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code)] // documents the parameters; the handler reads them
 pub struct HistoryQuery {
     /// Rows per page: default 10; above 100 is served as 100.
@@ -686,7 +688,7 @@ pub struct HistoryQuery {
     summary = "Get a ticket's history",
     description = "One ticket's log entries, oldest first, each with what changed. Customers \
                    never see the entries of internal notes.",
-    params(("id" = i64, Path, description = "Ticket ID", example = 123), HistoryQuery),
+    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123), HistoryQuery),
     responses(
         (status = 200, description = "The ticket's history", body = ListEnvelope<LogEntryDto>,
          headers(("X-Total-Count" = u64, description = "How many entries there are, ignoring limit and offset"))),
