@@ -143,6 +143,48 @@ async fn the_document_matches_its_snapshot() {
     );
 }
 
+/// Every documented query parameter is one the server reads: a value it cannot
+/// take is refused naming that very parameter.
+#[actix_web::test]
+async fn every_documented_query_parameter_is_read_under_its_documented_name() {
+    let db = TestDatabase::sqlite();
+    let api = api(&db).await;
+    let doc = served_document(&db).await;
+    let cat = api.category("General", 0).await;
+    let id = api.ticket(&customer("c1"), cat, "Params").await;
+    // Parameters for which any text is a valid value.
+    let free_text = ["keyword", "assigneeId", "userId"];
+    let mut checked = 0;
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let name = param["name"].as_str().unwrap();
+            if param["in"] != "query" || free_text.contains(&name) {
+                continue;
+            }
+            let concrete = path.replace("{id}", &id.to_string());
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let r = api
+                .call(
+                    m,
+                    &format!("{concrete}?{name}=%3Fbad"),
+                    Some(&admin()),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                r.status.as_u16(),
+                400,
+                "{method} {path}?{name}: {:#}",
+                r.body
+            );
+            assert_eq!(r.error_fields(), [name], "{method} {path}?{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} parameters checked");
+}
+
 test_on_both_databases! { actix_web::test;
 
 async fn every_documented_operation_is_served(db: &TestDatabase) {
