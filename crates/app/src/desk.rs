@@ -4,8 +4,8 @@ use ticketd_domain::{
     Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType,
 };
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, Clock, LogFilter, NewCategory, Page, RepoError,
-    TicketDetails, TicketRepository, TicketView, UserDirectory,
+    AuditLogRepository, CategoryRepository, Clock, LogFilter, NewCategory, Page, PoolStats,
+    RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView, UserDirectory,
 };
 
 use crate::error::AppError;
@@ -24,7 +24,25 @@ pub struct SupportDesk {
     pub(crate) categories: Arc<dyn CategoryRepository>,
     pub(crate) logs: Arc<dyn AuditLogRepository>,
     pub(crate) users: Arc<dyn UserDirectory>,
+    pub(crate) health: Arc<dyn StoreHealth>,
     pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// Everything a store offers the desk: one object implementing every
+/// storage port, such as the diesel store or the in-memory fake.
+pub trait Storage:
+    TicketRepository + CategoryRepository + AuditLogRepository + UserDirectory + StoreHealth + 'static
+{
+}
+
+impl<T> Storage for T where
+    T: TicketRepository
+        + CategoryRepository
+        + AuditLogRepository
+        + UserDirectory
+        + StoreHealth
+        + 'static
+{
 }
 
 pub(crate) fn ticket_not_found(id: TicketId) -> AppError {
@@ -50,21 +68,26 @@ pub(crate) fn check_include_deleted(actor: &Actor, include_deleted: bool) -> Res
 }
 
 impl SupportDesk {
-    /// A desk over the given ports.
-    pub fn new(
-        tickets: Arc<dyn TicketRepository>,
-        categories: Arc<dyn CategoryRepository>,
-        logs: Arc<dyn AuditLogRepository>,
-        users: Arc<dyn UserDirectory>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    /// A desk over one store that implements every storage port.
+    pub fn new<S: Storage>(store: Arc<S>, clock: Arc<dyn Clock>) -> Self {
         Self {
-            tickets,
-            categories,
-            logs,
-            users,
+            tickets: store.clone(),
+            categories: store.clone(),
+            logs: store.clone(),
+            users: store.clone(),
+            health: store,
             clock,
         }
+    }
+
+    /// Whether storage answers now (for readiness checks).
+    pub async fn ready(&self) -> Result<(), AppError> {
+        Ok(self.health.ping().await?)
+    }
+
+    /// How the store's connections are used (for metrics).
+    pub fn pool_stats(&self) -> PoolStats {
+        self.health.pool_stats()
     }
 
     /// Customers are scoped to their own tickets; staff see all.

@@ -12,6 +12,6 @@ mod desk;
 mod error;
 mod tickets;
 
-pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, SupportDesk};
+pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, Storage, SupportDesk};
 pub use error::{AppError, FieldError};
 pub use tickets::{NewMessageInput, OpenTicketInput, TicketChanges};

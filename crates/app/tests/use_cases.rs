@@ -74,13 +74,7 @@ async fn world() -> World {
     let clock = Arc::new(FixedClock(
         chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap(),
     ));
-    let desk = SupportDesk::new(
-        store.clone(),
-        store.clone(),
-        store.clone(),
-        store.clone(),
-        clock,
-    );
+    let desk = SupportDesk::new(store.clone(), clock);
     let top = desk
         .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
         .await

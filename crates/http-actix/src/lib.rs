@@ -12,6 +12,7 @@ mod dto;
 mod envelope;
 mod error;
 mod input;
+mod observe;
 mod openapi;
 mod routes;
 
@@ -26,6 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub use auth::{Authenticated, Claims, JwtKeys};
 pub use error::ApiError;
 pub use input::BodyLimit;
+pub use observe::{Metrics, current_request_id};
 pub use openapi::OPENAPI_PATH;
 pub use routes::PREFIX;
 
@@ -73,6 +75,7 @@ pub fn build_app(
     desk: SupportDesk,
     keys: JwtKeys,
     settings: HttpSettings,
+    metrics: web::Data<Metrics>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -89,9 +92,14 @@ pub fn build_app(
         .app_data(web::Data::new(keys))
         .app_data(BodyLimit(settings.json_limit))
         .service(routes::api_scope())
+        .service(observe::health)
+        .service(observe::ready)
+        .service(observe::metrics)
         .split_for_parts();
     let table = web::Data::new(openapi::RouteTable::from_document(&api));
+    let recorder = metrics.clone();
     app.app_data(table)
+        .app_data(metrics)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
         .route(
             "/swagger-ui",
@@ -103,12 +111,17 @@ pub fn build_app(
         )
         .default_service(web::to(openapi::fallback))
         .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
-        .wrap_fn(|req, srv| {
+        .wrap_fn(move |req, srv| {
             let id = request_id(&req);
             req.extensions_mut().insert(RequestId(id.clone()));
-            let call = srv.call(req);
+            let started = std::time::Instant::now();
+            let method = req.method().to_string();
+            let call = observe::with_request_id(id.clone(), srv.call(req));
+            let recorder = recorder.clone();
             async move {
                 let mut res = call.await?;
+                let route = observe::route_label(res.request().match_pattern());
+                recorder.observe(&method, &route, res.status(), started.elapsed());
                 if res.status().is_server_error() {
                     match res.response().error() {
                         Some(e) => log::error!("request {id} failed: {e}"),

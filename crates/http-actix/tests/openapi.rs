@@ -28,18 +28,21 @@ fn operations(doc: &Value) -> BTreeSet<(String, String)> {
     ops
 }
 
-/// The routes declared on handlers in the source, as the document writes them.
+/// The routes declared on handlers in the source, as the document writes them:
+/// the API's under its prefix, the operations routes at the root.
 fn handler_routes() -> BTreeSet<(String, String)> {
-    let source = include_str!("../src/routes.rs");
+    let sources = [
+        (include_str!("../src/routes.rs"), ticketd_http_actix::PREFIX),
+        (include_str!("../src/observe.rs"), ""),
+    ];
     let mut routes = BTreeSet::new();
-    for line in source.lines().map(str::trim) {
-        for m in METHODS {
-            if let Some(rest) = line.strip_prefix(&format!("#[{m}(\"")) {
-                let path = rest.split("\")").next().unwrap().replace(":\\\\d+", "");
-                routes.insert((
-                    m.to_uppercase(),
-                    format!("{}{path}", ticketd_http_actix::PREFIX),
-                ));
+    for (source, prefix) in sources {
+        for line in source.lines().map(str::trim) {
+            for m in METHODS {
+                if let Some(rest) = line.strip_prefix(&format!("#[{m}(\"")) {
+                    let path = rest.split("\")").next().unwrap().replace(":\\\\d+", "");
+                    routes.insert((m.to_uppercase(), format!("{prefix}{path}")));
+                }
             }
         }
     }
@@ -88,7 +91,7 @@ fn assert_valid(doc: &Value, method: &str, path: &str, status: u16, body: &Value
 async fn every_handler_route_is_in_the_document_and_nothing_else() {
     let doc = served_document(&TestDatabase::sqlite()).await;
     let routes = handler_routes();
-    assert_eq!(routes.len(), 11, "{routes:?}");
+    assert_eq!(routes.len(), 14, "{routes:?}");
     assert_eq!(operations(&doc), routes);
 }
 
@@ -100,6 +103,13 @@ async fn the_document_has_bearer_auth_and_per_endpoint_status_types() {
     assert_eq!(scheme["scheme"], "bearer");
     for (method, path) in operations(&doc) {
         let op = &doc["paths"][&path][method.to_lowercase()];
+        if !path.starts_with(ticketd_http_actix::PREFIX) {
+            assert!(
+                op["security"].is_null(),
+                "{method} {path} is open to probes"
+            );
+            continue;
+        }
         assert_eq!(
             op["security"],
             json!([{"bearerAuth": []}]),

@@ -21,4 +21,6 @@ pub use model::{
     LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, SortField,
     StatusChange, TicketDetails, TicketFilter, TicketSort, TicketUpdate, TicketView,
 };
-pub use repos::{AuditLogRepository, CategoryRepository, TicketRepository, UserDirectory};
+pub use repos::{
+    AuditLogRepository, CategoryRepository, PoolStats, StoreHealth, TicketRepository, UserDirectory,
+};

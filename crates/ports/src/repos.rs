@@ -95,3 +95,24 @@ pub trait UserDirectory: Send + Sync {
     /// The kind a user had when last seen, or `None` if never seen.
     async fn user_type(&self, id: &UserId) -> Result<Option<UserType>, RepoError>;
 }
+
+/// How the store's connections are used right now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open, busy or idle.
+    pub connections: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
+/// Tells whether storage answers, and how busy it is.
+#[async_trait]
+pub trait StoreHealth: Send + Sync {
+    /// `Ok` if the store answers a trivial query now.
+    async fn ping(&self) -> Result<(), RepoError>;
+
+    /// The connection pool's state.
+    fn pool_stats(&self) -> PoolStats;
+}

@@ -18,7 +18,9 @@ use crate::model::{
     LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, SortField, StatusChange,
     TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
-use crate::repos::{AuditLogRepository, CategoryRepository, TicketRepository, UserDirectory};
+use crate::repos::{
+    AuditLogRepository, CategoryRepository, PoolStats, StoreHealth, TicketRepository, UserDirectory,
+};
 
 #[derive(Default)]
 struct State {
@@ -441,5 +443,20 @@ impl UserDirectory for InMemoryStore {
             .iter()
             .find(|(u, _)| u == id)
             .map(|(_, t)| *t))
+    }
+}
+
+#[async_trait]
+impl StoreHealth for InMemoryStore {
+    async fn ping(&self) -> Result<(), RepoError> {
+        self.lock().map(|_| ())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            connections: 1,
+            idle: 1,
+            max: 1,
+        }
     }
 }

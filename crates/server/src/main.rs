@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use ticketd_app::SupportDesk;
 use ticketd_domain::{Actor, UserId, UserType};
-use ticketd_http_actix::{HttpSettings, JwtKeys, build_app};
+use ticketd_http_actix::{HttpSettings, JwtKeys, Metrics, build_app, current_request_id};
 use ticketd_ports::SystemClock;
 use ticketd_store_diesel::{Store, StoreOptions};
 
@@ -65,21 +65,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     log::info!("using {}", store.describe());
     let store = Arc::new(store);
-    let desk = SupportDesk::new(
-        store.clone(),
-        store.clone(),
-        store.clone(),
-        store,
-        Arc::new(SystemClock),
-    );
+    let desk = SupportDesk::new(store.clone(), Arc::new(SystemClock));
     let settings = HttpSettings {
         json_limit: config.json_limit,
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.
     let stop_signal = stop_signal()?;
+    let metrics = actix_web::web::Data::new(Metrics::default());
     let mut server =
-        HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings)).disable_signals();
+        HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, metrics.clone()))
+            .disable_signals();
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }
@@ -138,8 +134,24 @@ fn token(
     Ok(())
 }
 
+/// env_logger, with the id of the request being served on every line logged
+/// while serving it.
+fn init_logging() {
+    use std::io::Write;
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|buf, record| {
+            let ts = buf.timestamp_seconds();
+            let (level, target, args) = (record.level(), record.target(), record.args());
+            match current_request_id() {
+                Some(id) => writeln!(buf, "[{ts} {level} {target}] request_id={id} {args}"),
+                None => writeln!(buf, "[{ts} {level} {target}] {args}"),
+            }
+        })
+        .init();
+}
+
 fn main() -> anyhow::Result<()> {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    init_logging();
     let cli = Cli::parse();
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {

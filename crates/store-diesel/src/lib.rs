@@ -9,6 +9,7 @@
 
 mod categories;
 mod connection;
+mod health;
 mod logs;
 mod rows;
 mod schema;
@@ -150,15 +151,6 @@ impl Store {
     /// Which database this is, without credentials.
     pub fn describe(&self) -> &str {
         &self.target
-    }
-
-    /// Whether the database answers now.
-    pub async fn ping(&self) -> Result<(), RepoError> {
-        self.read(|conn| {
-            use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1").map_err(db_error)
-        })
-        .await
     }
 
     /// Runs read-only work on a blocking thread with a pooled connection.

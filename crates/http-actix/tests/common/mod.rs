@@ -95,7 +95,8 @@ pub async fn api_over(
 ) -> TestApi<
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
-    let app = test::init_service(build_app(desk, keys(), settings())).await;
+    let metrics = actix_web::web::Data::new(ticketd_http_actix::Metrics::default());
+    let app = test::init_service(build_app(desk, keys(), settings(), metrics)).await;
     TestApi { app, keys: keys() }
 }
 
@@ -105,13 +106,7 @@ pub async fn api(
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
     let store = Arc::new(db.store.clone());
-    let desk = SupportDesk::new(
-        store.clone(),
-        store.clone(),
-        store.clone(),
-        store,
-        Arc::new(SystemClock),
-    );
+    let desk = SupportDesk::new(store.clone(), Arc::new(SystemClock));
     api_over(desk).await
 }
 

@@ -1,0 +1,256 @@
+//! Observability: the request id of the running request, Prometheus metrics,
+//! and the health, readiness and metrics routes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use ticketd_app::SupportDesk;
+use ticketd_ports::PoolStats;
+use utoipa::ToSchema;
+
+use crate::envelope::Envelope;
+use crate::error::{ApiError, ErrorEnvelope};
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served on this task, for log lines.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Runs `fut` with `id` as the current request id.
+pub(crate) async fn with_request_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    REQUEST_ID.scope(id, fut).await
+}
+
+/// Upper bounds of the latency histogram's buckets, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Series {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<(String, String), Histogram>,
+}
+
+/// Request counts and latencies by route, for `GET /metrics`.
+#[derive(Default)]
+pub struct Metrics(Mutex<Series>);
+
+impl Metrics {
+    /// Counts one request. `route` is the matched pattern, never the raw path,
+    /// so that the number of series stays bounded.
+    pub(crate) fn observe(&self, method: &str, route: &str, status: StatusCode, took: Duration) {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *s.requests
+            .entry((method.to_owned(), route.to_owned(), status.as_u16()))
+            .or_default() += 1;
+        let h = s
+            .latency
+            .entry((method.to_owned(), route.to_owned()))
+            .or_default();
+        let secs = took.as_secs_f64();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += secs;
+        h.count += 1;
+    }
+
+    /// The Prometheus text exposition of every series.
+    pub(crate) fn render(&self, pool: PoolStats) -> String {
+        let s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::new();
+        out.push_str("# HELP ticketd_http_requests_total HTTP requests answered, by method, route and status.\n");
+        out.push_str("# TYPE ticketd_http_requests_total counter\n");
+        for ((method, route, status), n) in &s.requests {
+            let _ = writeln!(
+                out,
+                "ticketd_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str(
+            "# HELP ticketd_http_request_duration_seconds Time to answer HTTP requests.\n",
+        );
+        out.push_str("# TYPE ticketd_http_request_duration_seconds histogram\n");
+        for ((method, route), h) in &s.latency {
+            let labels = format!("method=\"{method}\",route=\"{route}\"");
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "ticketd_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "ticketd_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "ticketd_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "ticketd_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
+        }
+        out.push_str("# HELP ticketd_db_pool_connections Database connections, by state.\n");
+        out.push_str("# TYPE ticketd_db_pool_connections gauge\n");
+        let in_use = pool.connections.saturating_sub(pool.idle);
+        let _ = writeln!(
+            out,
+            "ticketd_db_pool_connections{{state=\"in_use\"}} {in_use}"
+        );
+        let _ = writeln!(
+            out,
+            "ticketd_db_pool_connections{{state=\"idle\"}} {}",
+            pool.idle
+        );
+        out.push_str(
+            "# HELP ticketd_db_pool_max_connections The most connections the pool opens.\n",
+        );
+        out.push_str("# TYPE ticketd_db_pool_max_connections gauge\n");
+        let _ = writeln!(out, "ticketd_db_pool_max_connections {}", pool.max);
+        out
+    }
+}
+
+/// The route label of a request: its matched pattern without regexes.
+pub(crate) fn route_label(pattern: Option<String>) -> String {
+    match pattern {
+        Some(p) => p.replace(":\\d+", ""),
+        None => "unmatched".to_owned(),
+    }
+}
+
+/// What the health routes answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthDto {
+    /// `alive` or `ready`.
+    #[schema(example = "alive")]
+    pub status: String,
+}
+
+#[utoipa::path(
+    tag = "Operations",
+    summary = "Liveness",
+    description = "Answers 200 while the process serves requests. No authentication.",
+    responses((status = 200, description = "The server is alive", body = Envelope<HealthDto>)),
+)]
+#[get("/health")]
+pub(crate) async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Envelope::ok(
+        "alive",
+        HealthDto {
+            status: "alive".into(),
+        },
+    ))
+}
+
+#[utoipa::path(
+    tag = "Operations",
+    summary = "Readiness",
+    description = "Answers 200 when the database answers, else 503 with `Retry-After`. No authentication.",
+    responses(
+        (status = 200, description = "Ready to serve", body = Envelope<HealthDto>),
+        (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
+    ),
+)]
+#[get("/ready")]
+pub(crate) async fn ready(desk: web::Data<SupportDesk>) -> Result<HttpResponse, ApiError> {
+    desk.ready().await?;
+    Ok(HttpResponse::Ok().json(Envelope::ok(
+        "ready",
+        HealthDto {
+            status: "ready".into(),
+        },
+    )))
+}
+
+#[utoipa::path(
+    tag = "Operations",
+    summary = "Prometheus metrics",
+    description = "Requests by route and status, latency histograms, and database pool use, in \
+                   Prometheus' text format. No authentication: keep it off the public network.",
+    responses((status = 200, description = "The metrics", content_type = "text/plain", body = String)),
+)]
+#[get("/metrics")]
+pub(crate) async fn metrics(
+    desk: web::Data<SupportDesk>,
+    metrics: web::Data<Metrics>,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4"))
+        .body(metrics.render(desk.pool_stats()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_render_counters_histograms_and_pool_gauges() {
+        let m = Metrics::default();
+        m.observe("GET", "/a/{id}", StatusCode::OK, Duration::from_millis(20));
+        m.observe("GET", "/a/{id}", StatusCode::OK, Duration::from_millis(700));
+        m.observe(
+            "GET",
+            "/a/{id}",
+            StatusCode::NOT_FOUND,
+            Duration::from_millis(1),
+        );
+        let text = m.render(PoolStats {
+            connections: 3,
+            idle: 1,
+            max: 10,
+        });
+        assert!(
+            text.contains(
+                r#"ticketd_http_requests_total{method="GET",route="/a/{id}",status="200"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            r#"ticketd_http_requests_total{method="GET",route="/a/{id}",status="404"} 1"#
+        ));
+        assert!(text.contains(r#"ticketd_http_request_duration_seconds_bucket{method="GET",route="/a/{id}",le="0.025"} 2"#));
+        assert!(text.contains(
+            r#"ticketd_http_request_duration_seconds_bucket{method="GET",route="/a/{id}",le="1"} 3"#
+        ));
+        assert!(text.contains(
+            r#"ticketd_http_request_duration_seconds_count{method="GET",route="/a/{id}"} 3"#
+        ));
+        assert!(text.contains(r#"ticketd_db_pool_connections{state="in_use"} 2"#));
+        assert!(text.contains(r#"ticketd_db_pool_connections{state="idle"} 1"#));
+        assert!(text.contains("ticketd_db_pool_max_connections 10"));
+    }
+
+    #[test]
+    fn routes_are_labelled_by_pattern() {
+        assert_eq!(
+            route_label(Some("/x/{id:\\d+}/logs".into())),
+            "/x/{id}/logs"
+        );
+        assert_eq!(route_label(None), "unmatched");
+    }
+}

@@ -1,0 +1,86 @@
+//! What operators rely on: liveness, readiness, metrics and request ids.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use std::sync::Arc;
+
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+use common::*;
+use serde_json::json;
+use ticketd_app::SupportDesk;
+use ticketd_ports::SystemClock;
+use ticketd_ports::testing::InMemoryStore;
+use ticketd_store_diesel::test_on_both_databases;
+
+#[actix_web::test]
+async fn readiness_follows_the_database_and_liveness_does_not() {
+    let store = Arc::new(InMemoryStore::new());
+    let api = api_over(SupportDesk::new(store.clone(), Arc::new(SystemClock))).await;
+    let r = api
+        .call(Method::GET, "/ready", None, None)
+        .await
+        .expect(200);
+    assert_eq!(r.data(), &json!({"status": "ready"}));
+    store.set_unavailable(true);
+    let r = api
+        .call(Method::GET, "/ready", None, None)
+        .await
+        .expect_error(503);
+    assert_eq!(r.header("retry-after"), Some("5"));
+    let r = api
+        .call(Method::GET, "/health", None, None)
+        .await
+        .expect(200);
+    assert_eq!(r.data(), &json!({"status": "alive"}));
+    store.set_unavailable(false);
+    api.call(Method::GET, "/ready", None, None)
+        .await
+        .expect(200);
+}
+
+test_on_both_databases! { actix_web::test;
+
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let id = api.ticket(&customer("c1"), cat, "Metered").await;
+    api.get(&format!("{API}/{id}"), &customer("c1")).await.expect(200);
+    api.get(&format!("{API}/{id}"), &customer("c2")).await.expect(404);
+    api.get("/nowhere/at/all", &customer("c1")).await.expect(404);
+    let req = TestRequest::get().uri("/metrics");
+    let res = actix_web::test::call_service(&api.app, req.to_request()).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let text = String::from_utf8(actix_web::test::read_body(res).await.to_vec()).unwrap();
+    for line in [
+        r#"ticketd_http_requests_total{method="GET",route="/backend/api/support-ticket/{id}",status="200"} 1"#,
+        r#"ticketd_http_requests_total{method="GET",route="/backend/api/support-ticket/{id}",status="404"} 1"#,
+        r#"ticketd_http_requests_total{method="POST",route="/backend/api/support-ticket",status="201"} 1"#,
+        r#"ticketd_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+        r#"ticketd_http_request_duration_seconds_count{method="GET",route="/backend/api/support-ticket/{id}"} 2"#,
+        "ticketd_db_pool_max_connections 10",
+    ] {
+        assert!(text.contains(line), "missing {line} in\n{text}");
+    }
+    assert!(text.contains(r#"ticketd_db_pool_connections{state="idle"}"#));
+    assert!(!text.contains("/nowhere"), "raw paths never become labels");
+}
+
+async fn every_response_carries_a_request_id_and_a_plain_client_id_is_kept(db: &TestDatabase) {
+    let api = api(db).await;
+    let r = api.get(API, &customer("c1")).await.expect(200);
+    let generated = r.header("x-request-id").unwrap().to_owned();
+    assert_eq!(generated.len(), 16);
+    let again = api.get(API, &customer("c1")).await;
+    assert_ne!(again.header("x-request-id").unwrap(), generated);
+    let req = TestRequest::get().uri(API).insert_header(("X-Request-Id", "client-abc.123"));
+    let r = api.send(req).await;
+    assert_eq!(r.header("x-request-id"), Some("client-abc.123"));
+    let req = TestRequest::get().uri(API).insert_header(("X-Request-Id", "bad id with spaces"));
+    let r = api.send(req).await;
+    assert_ne!(r.header("x-request-id"), Some("bad id with spaces"));
+}
+
+}
