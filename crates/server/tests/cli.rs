@@ -3,111 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ticketd");
+mod support;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn ticketd(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("TICKETD_JWT_SECRET")
-        .env_remove("TICKETD_DATA_DIR")
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
-fn token(dir: &std::path::Path, sub: &str, user_type: &str) -> String {
-    let out = ticketd(dir)
-        .args(["token", "--sub", sub, "--user-type", user_type])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// A raw HTTP/1.1 exchange; returns the status code and the body.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if !body.is_empty() {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    stream.write_all(req.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &std::path::Path, port: u16) -> Server {
-    let child = ticketd(dir)
-        .arg("serve")
-        .env("TICKETD_BIND", format!("127.0.0.1:{port}"))
-        .env("TICKETD_WORKERS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server(child)
-}
+use support::{Server, http, ticketd, token};
 
 #[test]
 fn serves_on_sqlite_with_nothing_set_up_and_accepts_its_own_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = start(dir.path(), port);
+    let server = Server::start(dir.path(), None);
+    let port = server.port;
     assert!(dir.path().join("data/ticketd.db").exists());
     let secret = dir.path().join("data/jwt-secret");
     #[cfg(unix)]
@@ -166,8 +73,8 @@ fn serves_on_sqlite_with_nothing_set_up_and_accepts_its_own_tokens() {
 fn a_token_signed_elsewhere_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = start(dir.path(), port);
+    let server = Server::start(dir.path(), None);
+    let port = server.port;
     let foreign = token(elsewhere.path(), "admin1", "admin");
     let (status, _) = http(
         port,
@@ -215,9 +122,8 @@ fn bad_input_to_the_command_line_is_refused_clearly() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut server = start(dir.path(), port);
-    let pid = server.0.id().to_string();
+    let mut server = Server::start(dir.path(), None);
+    let pid = server.child.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -227,7 +133,7 @@ fn sigterm_stops_the_server_cleanly() {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
+        if let Some(status) = server.child.try_wait().unwrap() {
             assert!(status.success(), "{status}");
             break;
         }
