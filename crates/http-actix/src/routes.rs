@@ -60,42 +60,32 @@ pub struct TicketListQuery {
     #[param(value_type = Option<bool>, example = false)]
     count: Option<String>,
     /// Statuses, by name or code: `open,pending` or `1,3`.
-    #[param(example = "open,in_progress")]
     status: Option<String>,
     /// Priorities, by name or code: `high,urgent` or `3,4`.
-    #[param(example = "urgent")]
     priority: Option<String>,
     /// Category ids.
-    #[param(example = "1")]
     category_id: Option<String>,
     /// Sub-category ids.
-    #[param(example = "2")]
     sub_category_id: Option<String>,
     /// Assignees' user ids (with `unassigned=true`, unassigned tickets too).
-    #[param(example = "agent7")]
     assignee_id: Option<String>,
     /// `true` for tickets nobody is assigned to.
-    #[param(value_type = Option<bool>, example = false)]
+    #[param(value_type = Option<bool>)]
     unassigned: Option<String>,
     /// Owners' user ids (agents and admins only).
-    #[param(example = "user01")]
     user_id: Option<String>,
     /// Opened at or after: `2025-04-01` or `2025-04-01T10:00:00Z`.
-    #[param(example = "2025-04-01")]
     created_from: Option<String>,
     /// Opened at or before: `2025-04-30` (the whole day) or an RFC 3339 time.
-    #[param(example = "2025-04-30")]
     created_to: Option<String>,
     /// Changed at or after this time.
-    #[param(example = "2025-04-01T10:00:00Z")]
     updated_since: Option<String>,
     /// Order: `createdDate` (default, newest first), `modifiedDate`, `priority`,
     /// `status` or `id`; `-field` or `field:desc` for descending, `field` or
     /// `field:asc` for ascending.
-    #[param(example = "-priority")]
     sort: Option<String>,
     /// Admins only: `true` to include deleted tickets.
-    #[param(value_type = Option<bool>, example = false)]
+    #[param(value_type = Option<bool>)]
     include_deleted: Option<String>,
 }
 
@@ -343,7 +333,7 @@ pub struct LogListQuery {
     #[param(value_type = Option<u8>, minimum = 0, maximum = 1, example = 0)]
     count: Option<String>,
     /// Only the entries of this ticket.
-    #[param(value_type = Option<i64>, example = 123)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     ticket_id: Option<String>,
     /// Admins only: `true` to include the entries of deleted tickets.
     #[param(value_type = Option<bool>, example = false)]
