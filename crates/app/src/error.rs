@@ -34,6 +34,10 @@ pub enum AppError {
     /// The change conflicts with the thing's state.
     #[error("{0}")]
     Conflict(String),
+    /// The client decided on a version of the thing that is no longer current
+    /// (a failed precondition, such as `If-Match`).
+    #[error("{0}")]
+    Stale(String),
     /// Storage cannot be reached now.
     #[error("the service is temporarily unavailable")]
     Unavailable(String),

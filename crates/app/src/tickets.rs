@@ -290,11 +290,16 @@ impl SupportDesk {
     /// changed, else `Updated ticket`. A customer may change only the status,
     /// and only as the workflow allows it. Asking for what the ticket already
     /// has changes nothing and writes no entry.
+    ///
+    /// With `expected_version` (from a read the client made, e.g. through an
+    /// `If-Match` header), the change applies only if the ticket is still at
+    /// that version, else `Stale`.
     pub async fn update_ticket(
         &self,
         actor: &Actor,
         id: TicketId,
         changes: TicketChanges,
+        expected_version: Option<i64>,
     ) -> Result<TicketView, AppError> {
         if changes.is_empty() {
             return Err(AppError::invalid(
@@ -303,6 +308,11 @@ impl SupportDesk {
             ));
         }
         let view = self.visible_ticket(actor, id, false).await?;
+        if expected_version.is_some_and(|v| v != view.ticket.version) {
+            return Err(AppError::Stale(format!(
+                "ticket {id} changed since it was read; read it again"
+            )));
+        }
         if !changes.only_status() {
             staff_only(actor, "change a ticket's priority, assignee or category")?;
         }
@@ -406,6 +416,9 @@ impl SupportDesk {
             .update_ticket(id, update, log)
             .await
             .map_err(|e| match e {
+                RepoError::Conflict(_) if expected_version.is_some() => AppError::Stale(format!(
+                    "ticket {id} changed since it was read; read it again"
+                )),
                 RepoError::Conflict(_) => AppError::Conflict(format!(
                     "ticket {id} changed while this request was made; read it again and retry"
                 )),

@@ -47,7 +47,7 @@ async fn change_status(
         status: Some(to),
         ..TicketChanges::default()
     };
-    desk.update_ticket(who, id, changes).await
+    desk.update_ticket(who, id, changes, None).await
 }
 
 fn by_keyword(keyword: Option<Keyword>) -> TicketFilter {

@@ -146,6 +146,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(m) => ApiError::not_found(m),
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
+            AppError::Stale(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, m),
             AppError::Unavailable(m) => ApiError::unavailable(m),
             AppError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
         }

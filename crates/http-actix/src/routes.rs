@@ -459,6 +459,7 @@ async fn create_category(
     ),
     responses(
         (status = 200, description = "Successfully retrieved the ticket details", body = Envelope<TicketDetailsDto>,
+         headers(("ETag" = String, description = "Changes whenever the ticket, as the caller sees it, changes; send it back in `If-Match` to update safely")),
          example = json!({"status": 1, "message": TICKET_DETAILS, "data": {
             "createdBy": "admin", "createdDate": "2025-04-01T10:00:00Z", "modifiedBy": "admin",
             "modifiedDate": "2025-04-01T10:30:00Z", "id": 123, "refId": "TKT-7K3M9Q2XAB", "userId": "user01",
@@ -496,10 +497,60 @@ async fn get_ticket(
     let include_deleted =
         flag("includeDeleted", q.one("includeDeleted")).map_err(|e| ApiError::invalid(vec![e]))?;
     let details = desk.ticket_details(&user.0, id, include_deleted).await?;
-    Ok(HttpResponse::Ok().json(Envelope::ok(
+    let (body, tag) = details_body(&details)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .content_type("application/json")
+        .body(body))
+}
+
+/// The details answer as bytes, and its entity tag: a hash of those bytes, so
+/// it changes whenever anything the caller sees of the ticket changes.
+fn details_body(details: &ticketd_ports::TicketDetails) -> Result<(Vec<u8>, String), ApiError> {
+    let body = serde_json::to_vec(&Envelope::ok(
         TICKET_DETAILS,
-        TicketDetailsDto::from(&details),
-    )))
+        TicketDetailsDto::from(details),
+    ))
+    .map_err(|e| ApiError::internal(format!("serialising ticket details: {e}")))?;
+    Ok((body.clone(), format!("\"{:016x}\"", fnv1a(&body))))
+}
+
+/// FNV-1a, 64 bits: stable across builds and processes, unlike std's hasher.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The version the client's `If-Match` names, if it sent one: the ticket's
+/// current version when a tag matches the current details, else `Stale`.
+async fn if_match(
+    req: &HttpRequest,
+    desk: &SupportDesk,
+    user: &ticketd_domain::Actor,
+    id: TicketId,
+) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = raw
+        .to_str()
+        .map_err(|_| ApiError::invalid_field("If-Match", "must be entity tags"))?;
+    let details = desk.ticket_details(user, id, false).await?;
+    let (_, current) = details_body(&details)?;
+    let matches = raw
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current);
+    if !matches {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PRECONDITION_FAILED,
+            format!(
+                "ticket {id} changed since it was read (its ETag is now {current}); read it again"
+            ),
+        ));
+    }
+    Ok(Some(details.ticket.version))
 }
 
 #[utoipa::path(
@@ -555,7 +606,10 @@ async fn add_message(
                    follow the workflow (docs/workflow.md): a change it does not allow answers 409 \
                    with the allowed ones; a customer may close its ticket or reopen a resolved \
                    one, and anything else it sends is 403. Closed is final. Unknown fields are 400.",
-    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123)),
+        params(
+        ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the ticket details this change was decided on; if the ticket changed since, 412"),
+    ),
     request_body(content = UpdateTicketRequest, example = json!({"status": 1})),
     responses(
         (status = 200, description = "Successfully updated ticket status", body = Envelope<TicketUpdatedDto>,
@@ -565,8 +619,9 @@ async fn add_message(
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "The caller may not make this change", body = ErrorEnvelope),
         (status = 404, description = "No ticket with this id that the caller may see", body = ErrorEnvelope),
-        (status = 409, description = "The workflow does not allow it (the message lists what it allows), \
+                (status = 409, description = "The workflow does not allow it (the message lists what it allows), \
                                       the ticket is closed, or it changed meanwhile", body = ErrorEnvelope),
+        (status = 412, description = "`If-Match` names a version of the ticket that is no longer current", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
         (status = 415, description = "The body is not JSON", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
@@ -590,7 +645,8 @@ async fn update_ticket(
         && changes.assignee_id.is_none()
         && changes.category_id.is_none()
         && changes.sub_category_id.is_none();
-    let view = desk.update_ticket(&user.0, id, changes).await?;
+    let expected = if_match(&req, &desk, &user.0, id).await?;
+    let view = desk.update_ticket(&user.0, id, changes, expected).await?;
     let message = if only_status {
         STATUS_UPDATED
     } else {
