@@ -121,7 +121,21 @@ impl JwtKeys {
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Actor);
 
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+pub(crate) fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Some(token.trim()),
+        _ => None,
+    }
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+    use actix_web::HttpMessage;
+    // The rate limiter may have checked the token already.
+    if let Some(Authenticated(actor)) = req.extensions().get::<Authenticated>() {
+        return Ok(actor.clone());
+    }
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::internal("JwtKeys are not configured"))?;

@@ -12,6 +12,7 @@ mod dto;
 mod envelope;
 mod error;
 mod input;
+mod limit;
 mod observe;
 mod openapi;
 mod routes;
@@ -27,6 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub use auth::{Authenticated, Claims, JwtKeys};
 pub use error::ApiError;
 pub use input::BodyLimit;
+pub use limit::{RateLimit, RateLimiter};
 pub use observe::{Metrics, current_request_id};
 pub use openapi::OPENAPI_PATH;
 pub use routes::PREFIX;
@@ -39,12 +41,46 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct HttpSettings {
     /// The largest JSON body accepted, in bytes (larger gets 413).
     pub json_limit: usize,
+    /// Requests each authenticated user may make.
+    pub user_rate: RateLimit,
+    /// Requests each client address may make without a valid token.
+    pub anonymous_rate: RateLimit,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             json_limit: 1024 * 1024,
+            user_rate: RateLimit {
+                per_minute: 1200,
+                burst: 300,
+            },
+            anonymous_rate: RateLimit {
+                per_minute: 120,
+                burst: 60,
+            },
+        }
+    }
+}
+
+/// What every worker of one server shares: metrics and rate-limit buckets.
+#[derive(Clone)]
+pub struct HttpShared {
+    /// Request counts and latencies.
+    pub metrics: web::Data<Metrics>,
+    /// Rate-limit buckets.
+    pub limiter: web::Data<RateLimiter>,
+}
+
+impl HttpShared {
+    /// Fresh metrics and buckets for `settings`.
+    pub fn new(settings: &HttpSettings) -> Self {
+        Self {
+            metrics: web::Data::new(Metrics::default()),
+            limiter: web::Data::new(RateLimiter::new(
+                settings.user_rate,
+                settings.anonymous_rate,
+            )),
         }
     }
 }
@@ -75,7 +111,7 @@ pub fn build_app(
     desk: SupportDesk,
     keys: JwtKeys,
     settings: HttpSettings,
-    metrics: web::Data<Metrics>,
+    shared: HttpShared,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -89,7 +125,7 @@ pub fn build_app(
         .into_utoipa_app()
         .openapi(openapi::base_document())
         .app_data(web::Data::new(desk))
-        .app_data(web::Data::new(keys))
+        .app_data(web::Data::new(keys.clone()))
         .app_data(BodyLimit(settings.json_limit))
         .service(routes::api_scope())
         .service(observe::health)
@@ -97,9 +133,11 @@ pub fn build_app(
         .service(observe::metrics)
         .split_for_parts();
     let table = web::Data::new(openapi::RouteTable::from_document(&api));
-    let recorder = metrics.clone();
+    let recorder = shared.metrics.clone();
+    let limiter = shared.limiter.clone();
+    let limiter_keys = web::Data::new(keys.clone());
     app.app_data(table)
-        .app_data(metrics)
+        .app_data(shared.metrics)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
         .route(
             "/swagger-ui",
@@ -110,6 +148,27 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(openapi::fallback))
+        .wrap_fn(move |req, srv| {
+            use futures_util::future::{Either, ready};
+            match limit::check(&req, &limiter_keys, &limiter) {
+                limit::Decision::Deny { limit, retry_after } => {
+                    let res = req.into_response(actix_web::ResponseError::error_response(
+                        &limit::too_many(limit, retry_after),
+                    ));
+                    Either::Left(ready(Ok(res.map_into_right_body())))
+                }
+                decision => {
+                    let call = srv.call(req);
+                    Either::Right(async move {
+                        let mut res = call.await?.map_into_left_body();
+                        if let limit::Decision::Allow { limit, remaining } = decision {
+                            limit::headers(res.headers_mut(), limit, remaining);
+                        }
+                        Ok(res)
+                    })
+                }
+            }
+        })
         .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
         .wrap_fn(move |req, srv| {
             let id = request_id(&req);

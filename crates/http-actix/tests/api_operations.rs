@@ -84,3 +84,54 @@ async fn every_response_carries_a_request_id_and_a_plain_client_id_is_kept(db: &
 }
 
 }
+
+#[actix_web::test]
+async fn callers_over_their_rate_get_429_with_retry_after_and_limit_headers() {
+    use ticketd_http_actix::RateLimit;
+    let store = Arc::new(InMemoryStore::new());
+    let mut limited = settings();
+    limited.user_rate = RateLimit {
+        per_minute: 60,
+        burst: 3,
+    };
+    limited.anonymous_rate = RateLimit {
+        per_minute: 6,
+        burst: 2,
+    };
+    let api = api_with(SupportDesk::new(store, Arc::new(SystemClock)), limited).await;
+    let c1 = customer("c1");
+    for remaining in ["2", "1", "0"] {
+        let r = api.get(API, &c1).await.expect(200);
+        assert_eq!(r.header("x-ratelimit-limit"), Some("3"));
+        assert_eq!(r.header("x-ratelimit-remaining"), Some(remaining));
+    }
+    let r = api.get(API, &c1).await.expect_error(429);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(r.header("x-ratelimit-limit"), Some("3"));
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    // Each user has a bucket of its own.
+    api.get(API, &customer("c2")).await.expect(200);
+    // Without a valid token, the client address is limited.
+    let anonymous = || {
+        TestRequest::get()
+            .uri(API)
+            .peer_addr("203.0.113.9:4000".parse().unwrap())
+    };
+    for _ in 0..2 {
+        api.send(anonymous()).await.expect_error(401);
+    }
+    let r = api.send(anonymous()).await.expect_error(429);
+    assert_eq!(r.header("retry-after"), Some("10"));
+    let bad_token = anonymous().insert_header(("Authorization", "Bearer forged"));
+    api.send(bad_token).await.expect_error(429);
+    // Probes and docs are never limited.
+    for _ in 0..5 {
+        api.send(
+            TestRequest::get()
+                .uri("/health")
+                .peer_addr("203.0.113.9:4000".parse().unwrap()),
+        )
+        .await
+        .expect(200);
+    }
+}

@@ -24,6 +24,12 @@ pub struct Config {
     pub json_limit: usize,
     /// `TICKETD_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `TICKETD_RATE_LIMIT_PER_MINUTE` / `TICKETD_RATE_LIMIT_BURST`: requests per
+    /// authenticated user (0 turns the limit off).
+    pub user_rate: (u32, u32),
+    /// `TICKETD_ANON_RATE_LIMIT_PER_MINUTE` / `TICKETD_ANON_RATE_LIMIT_BURST`:
+    /// requests per client address without a valid token (0 turns it off).
+    pub anonymous_rate: (u32, u32),
 }
 
 /// Smallest secret accepted: HS256 wants at least 256 bits.
@@ -55,6 +61,14 @@ impl Config {
         let workers: Option<usize> = var("TICKETD_WORKERS")
             .map(|_| number("TICKETD_WORKERS", 1))
             .transpose()?;
+        let user_rate = (
+            number("TICKETD_RATE_LIMIT_PER_MINUTE", 1200)?,
+            number("TICKETD_RATE_LIMIT_BURST", 300)?,
+        );
+        let anonymous_rate = (
+            number("TICKETD_ANON_RATE_LIMIT_PER_MINUTE", 120)?,
+            number("TICKETD_ANON_RATE_LIMIT_BURST", 60)?,
+        );
         if pool_size == 0 || acquire == 0 || json_limit == 0 || workers == Some(0) {
             bail!("pool size, acquire timeout, JSON limit and workers must be above 0");
         }
@@ -67,6 +81,8 @@ impl Config {
             acquire_timeout: Duration::from_secs(acquire),
             json_limit,
             workers,
+            user_rate,
+            anonymous_rate,
         })
     }
 
@@ -150,6 +166,8 @@ mod tests {
             acquire_timeout: Duration::from_secs(1),
             json_limit: 1,
             workers: None,
+            user_rate: (0, 0),
+            anonymous_rate: (0, 0),
         };
         assert!(config.jwt_secret().is_err());
     }

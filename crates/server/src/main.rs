@@ -9,7 +9,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use ticketd_app::SupportDesk;
 use ticketd_domain::{Actor, UserId, UserType};
-use ticketd_http_actix::{HttpSettings, JwtKeys, Metrics, build_app, current_request_id};
+use ticketd_http_actix::{
+    HttpSettings, HttpShared, JwtKeys, RateLimit, build_app, current_request_id,
+};
 use ticketd_ports::SystemClock;
 use ticketd_store_diesel::{Store, StoreOptions};
 
@@ -66,15 +68,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     log::info!("using {}", store.describe());
     let store = Arc::new(store);
     let desk = SupportDesk::new(store.clone(), Arc::new(SystemClock));
+    let rate = |(per_minute, burst): (u32, u32)| RateLimit { per_minute, burst };
     let settings = HttpSettings {
         json_limit: config.json_limit,
+        user_rate: rate(config.user_rate),
+        anonymous_rate: rate(config.anonymous_rate),
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.
     let stop_signal = stop_signal()?;
-    let metrics = actix_web::web::Data::new(Metrics::default());
+    let shared = HttpShared::new(&settings);
     let mut server =
-        HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, metrics.clone()))
+        HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, shared.clone()))
             .disable_signals();
     if let Some(workers) = config.workers {
         server = server.workers(workers);

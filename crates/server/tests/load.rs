@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::thread;
 
 use support::{Server, http, token};
@@ -42,10 +41,15 @@ fn many_clients_posting_to_one_ticket_all_land_exactly_once(database_url: Option
         .unwrap();
 
     let port = server.port;
-    let agent = Arc::new(token(dir.path(), "agent1", "agent"));
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let agent = agent.clone();
+    // One agent per client: each stays within its own rate limit.
+    let agents: Vec<String> = (0..CLIENTS)
+        .map(|c| token(dir.path(), &format!("agent{c}"), "agent"))
+        .collect();
+    let agent = agents[0].clone();
+    let clients: Vec<_> = agents
+        .into_iter()
+        .enumerate()
+        .map(|(c, agent)| {
             thread::spawn(move || {
                 let mut failures = Vec::new();
                 for m in 0..MESSAGES_EACH {

@@ -84,9 +84,13 @@ pub fn keys() -> JwtKeys {
     JwtKeys::new(SECRET)
 }
 
+/// Test settings: a small body limit, and no rate limits (a test of its own
+/// checks them).
 pub fn settings() -> HttpSettings {
     HttpSettings {
         json_limit: 64 * 1024,
+        user_rate: ticketd_http_actix::RateLimit::OFF,
+        anonymous_rate: ticketd_http_actix::RateLimit::OFF,
     }
 }
 
@@ -95,8 +99,17 @@ pub async fn api_over(
 ) -> TestApi<
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
-    let metrics = actix_web::web::Data::new(ticketd_http_actix::Metrics::default());
-    let app = test::init_service(build_app(desk, keys(), settings(), metrics)).await;
+    api_with(desk, settings()).await
+}
+
+pub async fn api_with(
+    desk: SupportDesk,
+    settings: HttpSettings,
+) -> TestApi<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    let shared = ticketd_http_actix::HttpShared::new(&settings);
+    let app = test::init_service(build_app(desk, keys(), settings, shared)).await;
     TestApi { app, keys: keys() }
 }
 
