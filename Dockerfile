@@ -20,6 +20,6 @@ ENV TICKETD_BIND=0.0.0.0:8080 \
     RUST_LOG=info
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD curl -fsS -o /dev/null http://127.0.0.1:8080/api-docs/openapi.json || exit 1
+    CMD curl -fsS -o /dev/null http://127.0.0.1:8080/ready || exit 1
 ENTRYPOINT ["ticketd"]
 CMD ["serve"]
