@@ -13,7 +13,12 @@ use crate::error::ApiError;
 
 /// Limits on what a request may carry.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimit {
+    /// The largest body, in bytes.
+    pub bytes: usize,
+    /// The longest wait for the next part of the body.
+    pub timeout: std::time::Duration,
+}
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
@@ -29,7 +34,13 @@ pub async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
     mut payload: web::Payload,
 ) -> Result<T, ApiError> {
-    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let BodyLimit {
+        bytes: limit,
+        timeout,
+    } = req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit {
+        bytes: 1024 * 1024,
+        timeout: std::time::Duration::from_secs(10),
+    });
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -55,7 +66,19 @@ pub async fn read_json<T: DeserializeOwned>(
         return Err(too_large(limit));
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-    while let Some(chunk) = payload.next().await {
+    loop {
+        let Ok(next) = actix_web::rt::time::timeout(timeout, payload.next()).await else {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "The request body did not arrive within {} s",
+                    timeout.as_secs()
+                ),
+            ));
+        };
+        let Some(chunk) = next else {
+            break;
+        };
         let chunk = chunk.map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,

@@ -45,6 +45,9 @@ pub struct HttpSettings {
     pub user_rate: RateLimit,
     /// Requests each client address may make without a valid token.
     pub anonymous_rate: RateLimit,
+    /// How long a client may take to send the next part of a request body
+    /// before it gets 408.
+    pub body_timeout: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -59,6 +62,7 @@ impl Default for HttpSettings {
                 per_minute: 120,
                 burst: 60,
             },
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -126,7 +130,10 @@ pub fn build_app(
         .openapi(openapi::base_document())
         .app_data(web::Data::new(desk))
         .app_data(web::Data::new(keys.clone()))
-        .app_data(BodyLimit(settings.json_limit))
+        .app_data(BodyLimit {
+            bytes: settings.json_limit,
+            timeout: settings.body_timeout,
+        })
         .service(routes::api_scope())
         .service(observe::health)
         .service(observe::ready)

@@ -24,6 +24,9 @@ pub struct Config {
     pub json_limit: usize,
     /// `TICKETD_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `TICKETD_CLIENT_TIMEOUT_SECS`: how long a client may take to send a
+    /// request's headers, or the next part of its body (then 408).
+    pub client_timeout: Duration,
     /// `TICKETD_RATE_LIMIT_PER_MINUTE` / `TICKETD_RATE_LIMIT_BURST`: requests per
     /// authenticated user (0 turns the limit off).
     pub user_rate: (u32, u32),
@@ -61,6 +64,7 @@ impl Config {
         let workers: Option<usize> = var("TICKETD_WORKERS")
             .map(|_| number("TICKETD_WORKERS", 1))
             .transpose()?;
+        let client_timeout: u64 = number("TICKETD_CLIENT_TIMEOUT_SECS", 10)?;
         let user_rate = (
             number("TICKETD_RATE_LIMIT_PER_MINUTE", 1200)?,
             number("TICKETD_RATE_LIMIT_BURST", 300)?,
@@ -69,8 +73,15 @@ impl Config {
             number("TICKETD_ANON_RATE_LIMIT_PER_MINUTE", 120)?,
             number("TICKETD_ANON_RATE_LIMIT_BURST", 60)?,
         );
-        if pool_size == 0 || acquire == 0 || json_limit == 0 || workers == Some(0) {
-            bail!("pool size, acquire timeout, JSON limit and workers must be above 0");
+        if pool_size == 0
+            || acquire == 0
+            || json_limit == 0
+            || workers == Some(0)
+            || client_timeout == 0
+        {
+            bail!(
+                "pool size, acquire timeout, JSON limit, workers and client timeout must be above 0"
+            );
         }
         Ok(Self {
             bind: var("TICKETD_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -81,6 +92,7 @@ impl Config {
             acquire_timeout: Duration::from_secs(acquire),
             json_limit,
             workers,
+            client_timeout: Duration::from_secs(client_timeout),
             user_rate,
             anonymous_rate,
         })
@@ -166,6 +178,7 @@ mod tests {
             acquire_timeout: Duration::from_secs(1),
             json_limit: 1,
             workers: None,
+            client_timeout: Duration::from_secs(1),
             user_rate: (0, 0),
             anonymous_rate: (0, 0),
         };

@@ -73,6 +73,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         json_limit: config.json_limit,
         user_rate: rate(config.user_rate),
         anonymous_rate: rate(config.anonymous_rate),
+        body_timeout: config.client_timeout,
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.
@@ -80,7 +81,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let shared = HttpShared::new(&settings);
     let mut server =
         HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, shared.clone()))
-            .disable_signals();
+            .disable_signals()
+            .client_request_timeout(config.client_timeout);
     if let Some(workers) = config.workers {
         server = server.workers(workers);
     }

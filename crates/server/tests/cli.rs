@@ -196,3 +196,34 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
     let fresh = std::net::TcpStream::connect(("127.0.0.1", server.port));
     assert!(fresh.is_err(), "nothing listens after the stop");
 }
+
+#[test]
+fn a_client_too_slow_with_its_body_gets_408() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), None, &[("TICKETD_CLIENT_TIMEOUT_SECS", "1")]);
+    let admin = token(dir.path(), "admin1", "admin");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let request = format!(
+        "POST /backend/api/support-ticket/categories HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{{\"categ"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let started = Instant::now();
+    let mut raw = String::new();
+    let _ = stream.read_to_string(&mut raw);
+    assert!(raw.starts_with("HTTP/1.1 408"), "{raw}");
+    assert!(raw.contains(r#""status":0"#), "the envelope: {raw}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Nothing was created.
+    let (_, body) = server.call(
+        "GET",
+        "/backend/api/support-ticket/categories",
+        Some(&admin),
+        None,
+    );
+    assert!(body.contains(r#""data":[]"#), "{body}");
+}

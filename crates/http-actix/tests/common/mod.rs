@@ -91,6 +91,7 @@ pub fn settings() -> HttpSettings {
         json_limit: 64 * 1024,
         user_rate: ticketd_http_actix::RateLimit::OFF,
         anonymous_rate: ticketd_http_actix::RateLimit::OFF,
+        body_timeout: std::time::Duration::from_secs(10),
     }
 }
 

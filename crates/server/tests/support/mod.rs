@@ -87,6 +87,15 @@ impl Server {
     /// Starts ticketd in `dir` on a free port, on SQLite in `dir/data` or on
     /// `database_url`, and waits until it answers.
     pub fn start(dir: &std::path::Path, database_url: Option<&str>) -> Server {
+        Self::start_with(dir, database_url, &[])
+    }
+
+    /// `start`, with more environment variables.
+    pub fn start_with(
+        dir: &std::path::Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let mut cmd = ticketd(dir);
         cmd.arg("serve")
@@ -97,6 +106,7 @@ impl Server {
         if let Some(url) = database_url {
             cmd.env("DATABASE_URL", url);
         }
+        cmd.envs(env.iter().copied());
         let child = cmd.spawn().unwrap();
         let server = Server { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
