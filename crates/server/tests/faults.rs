@@ -1,0 +1,137 @@
+//! The server through a database outage: PostgreSQL stops while the server
+//! runs, and starts again; the same process answers 503 meanwhile, then 2xx.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::{Server, free_port, token};
+
+/// A private PostgreSQL server of this test, stopped and removed when dropped.
+struct Postgres {
+    dir: PathBuf,
+    port: u16,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-test-server")
+}
+
+impl Postgres {
+    fn start() -> Option<(Postgres, String)> {
+        let have_binaries =
+            std::fs::read_dir("/usr/lib/postgresql").is_ok() || std::env::var("PG_BIN").is_ok();
+        if !have_binaries {
+            assert!(
+                std::env::var("TICKETD_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TICKETD_REQUIRE_POSTGRES=1 but PostgreSQL's server binaries are missing"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED the database outage test: no PostgreSQL server binaries"
+            );
+            return None;
+        }
+        let pg = Postgres {
+            dir: std::env::temp_dir().join(format!("ticketd-fault-{}", std::process::id())),
+            port: free_port(),
+        };
+        let url = pg.run("start").expect("start PostgreSQL");
+        Some((pg, url.trim().to_owned()))
+    }
+
+    fn run(&self, what: &str) -> Option<String> {
+        let out = Command::new(script())
+            .arg(what)
+            .env("PG_TEST_DIR", &self.dir)
+            .env("PG_TEST_PORT", self.port.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg-test-server {what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(String::from_utf8(out.stdout).unwrap())
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.run("stop");
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Status and `Retry-After` of a GET.
+fn get(server: &Server, path: &str, token: Option<&str>) -> (u16, Option<String>) {
+    let raw = support::http_raw(server.port, "GET", path, token, None);
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let retry_after = raw
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix("retry-after: ").map(str::to_owned));
+    (status, retry_after)
+}
+
+#[test]
+fn a_database_outage_gives_503_then_service_resumes_without_a_restart() {
+    let Some((pg, url)) = Postgres::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(
+        dir.path(),
+        Some(&url),
+        &[("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", "2")],
+    );
+    let admin = token(dir.path(), "admin1", "admin");
+    let list = "/backend/api/support-ticket";
+    assert_eq!(get(&server, list, Some(&admin)).0, 200);
+    assert_eq!(get(&server, "/ready", None).0, 200);
+
+    pg.run("stop");
+    let started = Instant::now();
+    let (status, retry_after) = get(&server, list, Some(&admin));
+    assert_eq!(status, 503);
+    assert_eq!(retry_after.as_deref(), Some("5"));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "503 within the configured wait, took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get(&server, "/ready", None).0, 503);
+    assert_eq!(
+        get(&server, "/health", None).0,
+        200,
+        "alive while the database is away"
+    );
+
+    pg.run("start");
+    let back = Instant::now();
+    loop {
+        let (status, _) = get(&server, list, Some(&admin));
+        if status == 200 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "still {status} 5 s after the database came back"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the same process serves on"
+    );
+    assert_eq!(get(&server, "/ready", None).0, 200);
+}
