@@ -4,8 +4,9 @@ use ticketd_domain::{
     Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType,
 };
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, Clock, LogFilter, NewCategory, Page, PoolStats,
-    RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView, UserDirectory,
+    AuditLogRepository, CategoryRepository, Claim, Clock, IdempotencyStore, LogFilter, NewCategory,
+    Page, PoolStats, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
+    UserDirectory,
 };
 
 use crate::error::AppError;
@@ -25,13 +26,20 @@ pub struct SupportDesk {
     pub(crate) logs: Arc<dyn AuditLogRepository>,
     pub(crate) users: Arc<dyn UserDirectory>,
     pub(crate) health: Arc<dyn StoreHealth>,
+    pub(crate) idempotency: Arc<dyn IdempotencyStore>,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// Everything a store offers the desk: one object implementing every
 /// storage port, such as the diesel store or the in-memory fake.
 pub trait Storage:
-    TicketRepository + CategoryRepository + AuditLogRepository + UserDirectory + StoreHealth + 'static
+    TicketRepository
+    + CategoryRepository
+    + AuditLogRepository
+    + UserDirectory
+    + StoreHealth
+    + IdempotencyStore
+    + 'static
 {
 }
 
@@ -41,6 +49,7 @@ impl<T> Storage for T where
         + AuditLogRepository
         + UserDirectory
         + StoreHealth
+        + IdempotencyStore
         + 'static
 {
 }
@@ -75,7 +84,8 @@ impl SupportDesk {
             categories: store.clone(),
             logs: store.clone(),
             users: store.clone(),
-            health: store,
+            health: store.clone(),
+            idempotency: store,
             clock,
         }
     }
@@ -83,6 +93,45 @@ impl SupportDesk {
     /// Whether storage answers now (for readiness checks).
     pub async fn ready(&self) -> Result<(), AppError> {
         Ok(self.health.ping().await?)
+    }
+
+    /// Claims an idempotency key of `actor` for a request hashing to `hash`.
+    /// An unfinished claim older than a minute (its server died) is taken over.
+    pub async fn claim_idempotency_key(
+        &self,
+        actor: &Actor,
+        key: &str,
+        hash: &str,
+    ) -> Result<Claim, AppError> {
+        let now = self.clock.now();
+        // Keys are kept for 48 hours: past that a retry is a new request.
+        self.idempotency
+            .forget_before(now - chrono::Duration::hours(48))
+            .await?;
+        let stale_after = chrono::Duration::minutes(1);
+        Ok(self
+            .idempotency
+            .claim(&actor.id, key, hash, now, stale_after)
+            .await?)
+    }
+
+    /// Stores the answer to a claimed key, for its retries.
+    pub async fn complete_idempotency_key(
+        &self,
+        actor: &Actor,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .idempotency
+            .complete(&actor.id, key, status, body)
+            .await?)
+    }
+
+    /// Gives a claimed key up, so that a retry runs anew.
+    pub async fn release_idempotency_key(&self, actor: &Actor, key: &str) -> Result<(), AppError> {
+        Ok(self.idempotency.release(&actor.id, key).await?)
     }
 
     /// How the store's connections are used (for metrics).

@@ -32,8 +32,17 @@ fn too_large(limit: usize) -> ApiError {
 /// field).
 pub async fn read_json<T: DeserializeOwned>(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<T, ApiError> {
+    parse_json(&read_body(req, payload).await?)
+}
+
+/// Reads a JSON request's body: the content type must be JSON (415), the body
+/// within the limit (413), arriving in time (408), and not empty (400).
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<web::Bytes, ApiError> {
     let BodyLimit {
         bytes: limit,
         timeout,
@@ -96,7 +105,13 @@ pub async fn read_json<T: DeserializeOwned>(
             "The request body is empty; send a JSON object",
         ));
     }
-    let mut de = serde_json::Deserializer::from_slice(&body);
+    Ok(body.freeze())
+}
+
+/// Parses a body read by [`read_body`] into `T`: malformed JSON and wrong or
+/// unknown fields are 400, naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
     de.end()
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("Malformed JSON: {e}")))?;

@@ -1,10 +1,11 @@
 //! The handlers of `/backend/api`, each with its OpenAPI description.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use ticketd_app::{FieldError, SupportDesk};
 use ticketd_domain::{Keyword, Priority, TicketId, TicketStatus, UserId};
-use ticketd_ports::{Page, SortField, TicketFilter, TicketSort};
+use ticketd_ports::{Claim, Page, SortField, TicketFilter, TicketSort};
 use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
@@ -14,7 +15,9 @@ use crate::dto::{
 };
 use crate::envelope::{Envelope, ListData, ListEnvelope};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::input::{QueryParams, flag, page, query_time, read_json, ticket_id};
+use crate::input::{
+    QueryParams, flag, page, parse_json, query_time, read_body, read_json, ticket_id,
+};
 
 /// Where the API lives.
 pub const PREFIX: &str = "/backend/api";
@@ -31,6 +34,9 @@ const TICKET_UPDATED: &str = "Ticket updated successfully";
 const TICKET_DELETED: &str = "Ticket deleted successfully";
 const TICKET_RESTORED: &str = "Ticket restored successfully";
 const HISTORY: &str = "Successfully retrieved ticket history";
+
+/// The header that makes a POST safe to retry.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 /// The header carrying the number of rows a list matches, ignoring paging.
 const TOTAL_COUNT: &str = "X-Total-Count";
@@ -279,6 +285,9 @@ async fn list_tickets(
     description = "Opens a ticket in status `open`. A customer opens tickets for itself; \
                    agents and admins may name the customer in `userId`. Answers 201 with the \
                    ticket and a `Location` header.",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of opening a second ticket"),
+    ),
     request_body = OpenTicketRequest,
     responses(
         (status = 201, description = "The ticket was opened", body = Envelope<TicketDetailsDto>,
@@ -286,8 +295,10 @@ async fn list_tickets(
         (status = 400, description = "A field is invalid; `errors` lists each", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "A customer named another user in `userId`", body = ErrorEnvelope),
+        (status = 409, description = "A request with this Idempotency-Key is still being served", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
         (status = 415, description = "The body is not JSON", body = ErrorEnvelope),
+        (status = 422, description = "This Idempotency-Key was used for a different request", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
     ),
     security(("bearerAuth" = []))
@@ -299,23 +310,125 @@ async fn open_ticket(
     body: web::Payload,
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = read_json::<OpenTicketRequest>(&req, body)
-        .await?
+    let key = idempotency_key(&req)?;
+    let body = read_body(&req, body).await?;
+    let input = parse_json::<OpenTicketRequest>(&body)?
         .into_input()
         .map_err(ApiError::invalid)?;
-    let view = desk.open_ticket(&user.0, input).await?;
-    let details = ticketd_ports::TicketDetails {
-        ticket: view.ticket,
-        category: view.category,
-        messages: Vec::new(),
+    idempotent(&req, &desk, &user.0, key, &body, async {
+        let view = desk.open_ticket(&user.0, input).await?;
+        let details = ticketd_ports::TicketDetails {
+            ticket: view.ticket,
+            category: view.category,
+            messages: Vec::new(),
+        };
+        json_body(
+            StatusCode::CREATED,
+            &Envelope::ok(TICKET_CREATED, TicketDetailsDto::from(&details)),
+        )
+    })
+    .await
+}
+
+/// An `Idempotency-Key` header, if the request has one: 1-255 visible ASCII
+/// characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(raw) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
     };
-    let location = format!("{PREFIX}/support-ticket/{}", details.ticket.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(Envelope::ok(
-            TICKET_CREATED,
-            TicketDetailsDto::from(&details),
-        )))
+    raw.to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|k| Some(k.to_owned()))
+        .ok_or_else(|| {
+            ApiError::invalid_field(IDEMPOTENCY_KEY, "must be 1-255 visible ASCII characters")
+        })
+}
+
+fn json_body<T: serde::Serialize>(
+    status: StatusCode,
+    value: &T,
+) -> Result<(StatusCode, String), ApiError> {
+    serde_json::to_string(value)
+        .map(|body| (status, body))
+        .map_err(|e| ApiError::internal(format!("serialising an answer: {e}")))
+}
+
+/// The answer as the client gets it, with `Location` for a created ticket.
+fn answer(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.content_type("application/json");
+    if status == StatusCode::CREATED {
+        let id = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["data"]["id"].as_i64());
+        if let Some(id) = id {
+            res.insert_header((header::LOCATION, format!("{PREFIX}/support-ticket/{id}")));
+        }
+    }
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.body(body)
+}
+
+/// Runs `work` once per `Idempotency-Key`: a retry of the same request (same
+/// method, path and body) gets the first answer again without a second write;
+/// the same key on another request is 422; a retry while the first is still
+/// being served is 409. A request that fails wrote nothing, so its key is
+/// released and a retry runs anew.
+async fn idempotent(
+    req: &HttpRequest,
+    desk: &SupportDesk,
+    actor: &ticketd_domain::Actor,
+    key: Option<String>,
+    body: &[u8],
+    work: impl std::future::Future<Output = Result<(StatusCode, String), ApiError>>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(key) = key else {
+        let (status, body) = work.await?;
+        return Ok(answer(status, body, false));
+    };
+    let mut request = format!("{} {}\n", req.method(), req.path()).into_bytes();
+    request.extend_from_slice(body);
+    let hash = format!("{:016x}", fnv1a(&request));
+    match desk.claim_idempotency_key(actor, &key, &hash).await? {
+        Claim::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            return Ok(answer(status, body, true));
+        }
+        Claim::Mismatch => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This Idempotency-Key was used for a different request; use a new key",
+            ));
+        }
+        Claim::InProgress => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "A request with this Idempotency-Key is being served; retry shortly",
+            ));
+        }
+        Claim::New => {}
+    }
+    match work.await {
+        Ok((status, body)) => {
+            if let Err(e) = desk
+                .complete_idempotency_key(actor, &key, status.as_u16(), &body)
+                .await
+            {
+                // The write landed; only the memory of the key is lost.
+                log::warn!("could not store the answer to idempotency key {key:?}: {e}");
+            }
+            Ok(answer(status, body, false))
+        }
+        Err(e) => {
+            if let Err(release) = desk.release_idempotency_key(actor, &key).await {
+                log::warn!("could not release idempotency key {key:?}: {release}");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Query parameters of the audit log.
@@ -559,7 +672,10 @@ async fn if_match(
     description = "Adds a message, attachments, or both to a ticket that is not closed. Agents \
                    and admins may write internal notes (`visibility: internal`) that customers \
                    never see. A customer's reply to a pending or resolved ticket reopens it.",
-    params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123)),
+    params(
+        ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of posting the message twice"),
+    ),
     request_body(content = AddMessageRequest, example = json!({
         "message": "Can you provide an update on my request?",
         "attachments": [{"fileName": "attachment1.pdf", "filePath": "/uploads/attachment1.pdf"}]})),
@@ -573,9 +689,10 @@ async fn if_match(
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "A customer asked for an internal note", body = ErrorEnvelope),
         (status = 404, description = "No ticket with this id that the caller may see", body = ErrorEnvelope),
-        (status = 409, description = "The ticket is closed", body = ErrorEnvelope),
+        (status = 409, description = "The ticket is closed, or a request with this Idempotency-Key is still being served", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
         (status = 415, description = "The body is not JSON", body = ErrorEnvelope),
+        (status = 422, description = "This Idempotency-Key was used for a different request", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
     ),
     security(("bearerAuth" = []))
@@ -589,12 +706,19 @@ async fn add_message(
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let input = read_json::<AddMessageRequest>(&req, body)
-        .await?
+    let key = idempotency_key(&req)?;
+    let body = read_body(&req, body).await?;
+    let input = parse_json::<AddMessageRequest>(&body)?
         .into_input()
         .map_err(ApiError::invalid)?;
-    let message = desk.add_message(&user.0, id, input).await?;
-    Ok(HttpResponse::Ok().json(Envelope::ok(MESSAGE_ADDED, AddedMessageDto::from(&message))))
+    idempotent(&req, &desk, &user.0, key, &body, async {
+        let message = desk.add_message(&user.0, id, input).await?;
+        json_body(
+            StatusCode::OK,
+            &Envelope::ok(MESSAGE_ADDED, AddedMessageDto::from(&message)),
+        )
+    })
+    .await
 }
 
 #[utoipa::path(

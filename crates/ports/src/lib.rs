@@ -22,5 +22,6 @@ pub use model::{
     StatusChange, TicketDetails, TicketFilter, TicketSort, TicketUpdate, TicketView,
 };
 pub use repos::{
-    AuditLogRepository, CategoryRepository, PoolStats, StoreHealth, TicketRepository, UserDirectory,
+    AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
+    TicketRepository, UserDirectory,
 };

@@ -116,3 +116,53 @@ pub trait StoreHealth: Send + Sync {
     /// The connection pool's state.
     fn pool_stats(&self) -> PoolStats;
 }
+
+/// What a claim on an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is new: the caller does the work, then completes or releases it.
+    New,
+    /// The key was used for this same request, which finished: its answer.
+    Replay {
+        /// The HTTP status it answered.
+        status: u16,
+        /// The body it answered.
+        body: String,
+    },
+    /// The key was used for a different request.
+    Mismatch,
+    /// The same request is being served right now.
+    InProgress,
+}
+
+/// Remembers requests sent with an `Idempotency-Key`, per user, so that a
+/// retry replays the first answer instead of doing the work again.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` of `user` for a request whose content hashes to `hash`.
+    /// A claim left unfinished for longer than `stale_after` (its server died)
+    /// may be taken over.
+    async fn claim(
+        &self,
+        user: &UserId,
+        key: &str,
+        hash: &str,
+        now: ticketd_domain::Timestamp,
+        stale_after: chrono::Duration,
+    ) -> Result<Claim, RepoError>;
+
+    /// Stores the answer of a claimed request.
+    async fn complete(
+        &self,
+        user: &UserId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), RepoError>;
+
+    /// Gives up a claim (the request failed in a way a retry may fix).
+    async fn release(&self, user: &UserId, key: &str) -> Result<(), RepoError>;
+
+    /// Forgets keys claimed before `before`; returns how many.
+    async fn forget_before(&self, before: ticketd_domain::Timestamp) -> Result<u64, RepoError>;
+}

@@ -19,8 +19,13 @@ use crate::model::{
     TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 use crate::repos::{
-    AuditLogRepository, CategoryRepository, PoolStats, StoreHealth, TicketRepository, UserDirectory,
+    AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
+    TicketRepository, UserDirectory,
 };
+
+/// A claimed idempotency key: the request's hash, its answer once there is
+/// one, and when it was claimed.
+struct KeyRecord(String, Option<(u16, String)>, ticketd_domain::Timestamp);
 
 #[derive(Default)]
 struct State {
@@ -29,6 +34,7 @@ struct State {
     categories: Vec<Category>,
     logs: Vec<LogEntry>,
     users: Vec<(UserId, UserType)>,
+    idempotency: Vec<((UserId, String), KeyRecord)>,
     next_attachment: i64,
     unavailable: bool,
 }
@@ -458,5 +464,70 @@ impl StoreHealth for InMemoryStore {
             idle: 1,
             max: 1,
         }
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for InMemoryStore {
+    async fn claim(
+        &self,
+        user: &UserId,
+        key: &str,
+        hash: &str,
+        now: ticketd_domain::Timestamp,
+        stale_after: chrono::Duration,
+    ) -> Result<Claim, RepoError> {
+        let mut s = self.lock()?;
+        let id = (user.clone(), key.to_owned());
+        match s.idempotency.iter_mut().find(|(k, _)| *k == id) {
+            None => {
+                s.idempotency
+                    .push((id, KeyRecord(hash.to_owned(), None, now)));
+                Ok(Claim::New)
+            }
+            Some((_, KeyRecord(stored, _, _))) if stored != hash => Ok(Claim::Mismatch),
+            Some((_, KeyRecord(_, Some((status, body)), _))) => Ok(Claim::Replay {
+                status: *status,
+                body: body.clone(),
+            }),
+            Some((_, KeyRecord(_, None, at))) if *at < now - stale_after => {
+                *at = now;
+                Ok(Claim::New)
+            }
+            Some(_) => Ok(Claim::InProgress),
+        }
+    }
+
+    async fn complete(
+        &self,
+        user: &UserId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), RepoError> {
+        let mut s = self.lock()?;
+        if let Some((_, KeyRecord(_, answer, _))) = s
+            .idempotency
+            .iter_mut()
+            .find(|((u, k), _)| u == user && k == key)
+        {
+            *answer = Some((status, body.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn release(&self, user: &UserId, key: &str) -> Result<(), RepoError> {
+        self.lock()?
+            .idempotency
+            .retain(|((u, k), _)| !(u == user && k == key));
+        Ok(())
+    }
+
+    async fn forget_before(&self, before: ticketd_domain::Timestamp) -> Result<u64, RepoError> {
+        let mut s = self.lock()?;
+        let n = s.idempotency.len();
+        s.idempotency
+            .retain(|(_, KeyRecord(_, _, at))| *at >= before);
+        Ok((n - s.idempotency.len()) as u64)
     }
 }

@@ -10,6 +10,7 @@
 mod categories;
 mod connection;
 mod health;
+mod idempotency;
 mod logs;
 mod rows;
 mod schema;

@@ -111,6 +111,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status_code -> Nullable<Integer>,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(ticket_logs -> tickets (ticket_id));
 diesel::joinable!(ticket_attachments -> ticket_messages (message_id));
@@ -122,4 +133,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_attachments,
     ticket_logs,
     users,
+    idempotency_keys,
 );

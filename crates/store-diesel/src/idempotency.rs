@@ -1,0 +1,136 @@
+//! Idempotency keys: the first answer to a request, kept for its retries.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use ticketd_domain::{Timestamp, UserId};
+use ticketd_ports::{Claim, IdempotencyStore, RepoError};
+
+use crate::rows::{count, to_db_time};
+use crate::schema::idempotency_keys as keys;
+use crate::{AnyConnection, Store, db_error};
+
+type Row = (String, Option<i32>, Option<String>, chrono::NaiveDateTime);
+
+fn find(conn: &mut AnyConnection, user: &str, key: &str) -> Result<Option<Row>, RepoError> {
+    keys::table
+        .find((user, key))
+        .select((
+            keys::request_hash,
+            keys::status_code,
+            keys::response,
+            keys::created_at,
+        ))
+        .first::<Row>(conn)
+        .optional()
+        .map_err(db_error)
+}
+
+/// What an existing claim means for a new request with `hash`.
+fn judge(row: &Row, hash: &str) -> Claim {
+    let (stored_hash, status, body, _) = row;
+    if stored_hash != hash {
+        return Claim::Mismatch;
+    }
+    match (status, body) {
+        (Some(status), Some(body)) => Claim::Replay {
+            status: u16::try_from(*status).unwrap_or(500),
+            body: body.clone(),
+        },
+        _ => Claim::InProgress,
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for Store {
+    async fn claim(
+        &self,
+        user: &UserId,
+        key: &str,
+        hash: &str,
+        now: Timestamp,
+        stale_after: chrono::Duration,
+    ) -> Result<Claim, RepoError> {
+        let (user, key, hash) = (user.as_str().to_owned(), key.to_owned(), hash.to_owned());
+        let at = to_db_time(now);
+        let stale_before = to_db_time(now - stale_after);
+        let attempt = {
+            let (user, key, hash) = (user.clone(), key.clone(), hash.clone());
+            self.write(move |conn| match find(conn, &user, &key)? {
+                None => {
+                    diesel::insert_into(keys::table)
+                        .values((
+                            keys::user_id.eq(&user),
+                            keys::idem_key.eq(&key),
+                            keys::request_hash.eq(&hash),
+                            keys::created_at.eq(at),
+                        ))
+                        .execute(conn)
+                        .map_err(db_error)?;
+                    Ok(Claim::New)
+                }
+                Some(row) => match judge(&row, &hash) {
+                    Claim::InProgress if row.3 < stale_before => {
+                        diesel::update(keys::table.find((&user, &key)))
+                            .set(keys::created_at.eq(at))
+                            .execute(conn)
+                            .map_err(db_error)?;
+                        Ok(Claim::New)
+                    }
+                    other => Ok(other),
+                },
+            })
+            .await
+        };
+        match attempt {
+            // Another request claimed the key between our read and our insert.
+            Err(RepoError::Conflict(_)) => {
+                let row = self.read(move |conn| find(conn, &user, &key)).await?;
+                Ok(row.map_or(Claim::InProgress, |r| judge(&r, &hash)))
+            }
+            other => other,
+        }
+    }
+
+    async fn complete(
+        &self,
+        user: &UserId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), RepoError> {
+        let (user, key, body) = (user.as_str().to_owned(), key.to_owned(), body.to_owned());
+        self.write(move |conn| {
+            diesel::update(keys::table.find((&user, &key)))
+                .set((
+                    keys::status_code.eq(Some(i32::from(status))),
+                    keys::response.eq(Some(body)),
+                ))
+                .execute(conn)
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release(&self, user: &UserId, key: &str) -> Result<(), RepoError> {
+        let (user, key) = (user.as_str().to_owned(), key.to_owned());
+        self.write(move |conn| {
+            diesel::delete(keys::table.find((&user, &key)))
+                .execute(conn)
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn forget_before(&self, before: Timestamp) -> Result<u64, RepoError> {
+        let before = to_db_time(before);
+        self.write(move |conn| {
+            let n = diesel::delete(keys::table.filter(keys::created_at.lt(before)))
+                .execute(conn)
+                .map_err(db_error)?;
+            count(i64::try_from(n).unwrap_or(i64::MAX))
+        })
+        .await
+    }
+}
