@@ -131,15 +131,8 @@ fn sigterm_stops_the_server_cleanly() {
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the server did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status}");
 }
 
 #[cfg(unix)]
@@ -184,15 +177,8 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
     assert!(raw.starts_with("HTTP/1.1 201"), "{raw}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "the server did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status}");
     let fresh = std::net::TcpStream::connect(("127.0.0.1", server.port));
     assert!(fresh.is_err(), "nothing listens after the stop");
 }

@@ -129,6 +129,18 @@ impl Server {
         server
     }
 
+    /// Waits for the process to end by itself; fails after `within`.
+    pub fn wait_for_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// One HTTP exchange with the server.
     pub fn call(
         &self,
