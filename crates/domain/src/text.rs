@@ -113,11 +113,11 @@ impl Keyword {
     /// Checks a keyword; an empty (or all-blank) keyword means "no filter" and
     /// gives `None`.
     pub fn parse(s: &str) -> Result<Option<Self>, ValidationError> {
+        check_len(s, 0, Self::MAX_CHARS)?;
         let s = s.trim();
         if s.is_empty() {
             return Ok(None);
         }
-        check_len(s, 1, Self::MAX_CHARS)?;
         if s.chars().any(char::is_control) {
             return Err(ValidationError::new("must not contain control characters"));
         }

@@ -149,17 +149,24 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     ApiError::invalid(vec![FieldError::new(field, text)])
 }
 
-/// A whole number from 0 to `i64::MAX` from the query string; empty means absent.
+/// A whole number from 0 to `i64::MAX`, in plain digits.
 fn query_number(name: &str, raw: Option<&str>) -> Result<Option<u64>, FieldError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| u64::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| FieldError::new(name, "must be a whole number, 0 or more")),
+    let Some(s) = raw else {
+        return Ok(None);
+    };
+    digits(s)
+        .map(Some)
+        .ok_or_else(|| FieldError::new(name, "must be a whole number, 0 or more"))
+}
+
+/// Plain decimal digits (no sign, no blanks), however many: values past
+/// `i64::MAX` are read as `i64::MAX`, which no page or id reaches.
+fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    let max = u64::try_from(i64::MAX).unwrap_or(u64::MAX);
+    Some(s.parse::<u64>().map_or(max, |n| n.min(max)))
 }
 
 /// `limit` and `offset` as the contract reads them: limit 10 by default and at
@@ -197,14 +204,13 @@ impl QueryParams {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every item of `name`: all its values, split at commas, blanks dropped.
+    /// Every item of `name`: all its values, split at commas. Items are taken
+    /// as they are: an empty one is an invalid one.
     pub fn list(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
             .collect()
     }
 }
@@ -217,7 +223,7 @@ pub fn query_time(
     raw: Option<&str>,
     end_of_day: bool,
 ) -> Result<Option<ticketd_domain::Timestamp>, FieldError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
@@ -237,10 +243,10 @@ pub fn query_time(
     Ok(time.map(|t| t.and_utc()))
 }
 
-/// A flag: `true`/`false`/`1`/`0` (any case); empty or absent means false.
+/// A flag: `true`, `false`, `1` or `0`; absent means false.
 pub fn flag(name: &str, raw: Option<&str>) -> Result<bool, FieldError> {
-    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
+    match raw {
+        None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
         Some(_) => Err(FieldError::new(name, "must be true, false, 1 or 0")),
     }
@@ -248,10 +254,11 @@ pub fn flag(name: &str, raw: Option<&str>) -> Result<bool, FieldError> {
 
 /// An id from the path or the query string.
 pub fn ticket_id(name: &str, raw: &str) -> Result<TicketId, FieldError> {
-    raw.trim()
-        .parse::<i64>()
+    digits(raw)
+        .and_then(|n| i64::try_from(n).ok())
+        .filter(|n| *n > 0)
         .map(TicketId)
-        .map_err(|_| FieldError::new(name, "must be an integer"))
+        .ok_or_else(|| FieldError::new(name, "must be a positive integer"))
 }
 
 #[cfg(test)]
@@ -274,33 +281,32 @@ mod tests {
                 offset: 20
             })
         );
-        assert_eq!(
-            page(Some(""), Some("")),
-            Ok(Page {
-                limit: 10,
-                offset: 0
-            })
-        );
+        assert!(page(Some(""), None).is_err(), "empty is not a number");
+        assert!(page(Some("+5"), None).is_err(), "plain digits only");
+        assert!(page(Some(" 5"), None).is_err(), "no blanks");
         let errs = page(Some("-1"), Some("x")).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["limit", "offset"]);
         assert!(page(Some("1.5"), None).is_err());
-        assert!(page(None, Some("99999999999999999999")).is_err());
+        assert_eq!(
+            page(None, Some("99999999999999999999")).map(|p| p.offset),
+            Ok(i64::MAX as u64),
+            "a huge offset is past every row, not an error"
+        );
     }
 
     #[test]
     fn flags_take_true_false_one_and_zero() {
-        for (raw, want) in [
-            ("true", true),
-            ("TRUE", true),
-            ("1", true),
-            ("false", false),
-            ("0", false),
-        ] {
+        for (raw, want) in [("true", true), ("1", true), ("false", false), ("0", false)] {
             assert_eq!(flag("count", Some(raw)), Ok(want));
         }
         assert_eq!(flag("count", None), Ok(false));
         assert!(flag("count", Some("yes")).is_err());
         assert!(flag("count", Some("2")).is_err());
+        assert!(
+            flag("count", Some("TRUE")).is_err(),
+            "exactly as documented"
+        );
+        assert!(flag("count", Some("")).is_err());
     }
 }

@@ -133,3 +133,36 @@ pub async fn fallback(
 ) -> Result<HttpResponse, ApiError> {
     Err(table.refuse(&req))
 }
+
+/// A query flag's schema: `true`/`false`, or `1`/`0`.
+pub(crate) fn flag_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::Boolean)))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::Integer))
+                    .enum_values(Some([0, 1])),
+            )
+            .build(),
+    )
+}
+
+/// A date (`2025-04-01`) or an RFC 3339 time (`2025-04-01T10:00:00Z`).
+pub(crate) fn date_or_time_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, SchemaType, Type,
+    };
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(string(KnownFormat::Date))
+            .item(string(KnownFormat::DateTime))
+            .build(),
+    )
+}

@@ -59,39 +59,61 @@ pub struct TicketListQuery {
     #[param(value_type = Option<u64>, minimum = 0, example = 0)]
     offset: Option<String>,
     /// Case-insensitive text to find in the subject, description or reference;
-    /// `%` and `_` match themselves.
-    #[param(example = "refund", max_length = 200)]
+    /// `%` and `_` match themselves; empty means no filter.
+    #[param(
+        example = "refund",
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
+    )]
     keyword: Option<String>,
     /// `true` (or `1`) to get `{"count": N}` instead of rows.
-    #[param(value_type = Option<bool>, example = false)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     count: Option<String>,
     /// Statuses, by name or code: `open,pending` or `1,3`.
+    #[param(
+        pattern = r"^(open|in_progress|pending|resolved|closed|[1-5])(,(open|in_progress|pending|resolved|closed|[1-5]))*$"
+    )]
     status: Option<String>,
     /// Priorities, by name or code: `high,urgent` or `3,4`.
+    #[param(pattern = r"^(low|normal|high|urgent|[1-4])(,(low|normal|high|urgent|[1-4]))*$")]
     priority: Option<String>,
-    /// Category ids.
+    /// Category ids: `1,2`.
+    #[param(pattern = r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17})*$")]
     category_id: Option<String>,
-    /// Sub-category ids.
+    /// Sub-category ids: `3,4`.
+    #[param(pattern = r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17})*$")]
     sub_category_id: Option<String>,
     /// Assignees' user ids (with `unassigned=true`, unassigned tickets too).
+    #[param(
+        pattern = r"^[^,\s\x00-\x1f\x7f-\x9f]([^,\x00-\x1f\x7f-\x9f]{0,126}[^,\s\x00-\x1f\x7f-\x9f])?(,[^,\s\x00-\x1f\x7f-\x9f]([^,\x00-\x1f\x7f-\x9f]{0,126}[^,\s\x00-\x1f\x7f-\x9f])?)*$"
+    )]
     assignee_id: Option<String>,
     /// `true` for tickets nobody is assigned to.
-    #[param(value_type = Option<bool>)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     unassigned: Option<String>,
     /// Owners' user ids (agents and admins only).
+    #[param(
+        pattern = r"^[^,\s\x00-\x1f\x7f-\x9f]([^,\x00-\x1f\x7f-\x9f]{0,126}[^,\s\x00-\x1f\x7f-\x9f])?(,[^,\s\x00-\x1f\x7f-\x9f]([^,\x00-\x1f\x7f-\x9f]{0,126}[^,\s\x00-\x1f\x7f-\x9f])?)*$"
+    )]
     user_id: Option<String>,
     /// Opened at or after: `2025-04-01` or `2025-04-01T10:00:00Z`.
+    #[param(schema_with = crate::openapi::date_or_time_schema)]
     created_from: Option<String>,
     /// Opened at or before: `2025-04-30` (the whole day) or an RFC 3339 time.
+    #[param(schema_with = crate::openapi::date_or_time_schema)]
     created_to: Option<String>,
-    /// Changed at or after this time.
+    /// Changed at or after this date or time.
+    #[param(schema_with = crate::openapi::date_or_time_schema)]
     updated_since: Option<String>,
     /// Order: `createdDate` (default, newest first), `modifiedDate`, `priority`,
     /// `status` or `id`; `-field` or `field:desc` for descending, `field` or
     /// `field:asc` for ascending.
+    #[param(
+        pattern = r"^(-?(createdDate|modifiedDate|priority|status|id)|(createdDate|modifiedDate|priority|status|id):(asc|desc))$"
+    )]
     sort: Option<String>,
     /// Admins only: `true` to include deleted tickets.
-    #[param(value_type = Option<bool>)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     include_deleted: Option<String>,
 }
 
@@ -111,15 +133,17 @@ fn each<T>(
     out
 }
 
+/// A positive id of at most 18 digits, as the document's pattern has it.
 fn positive(raw: &str) -> Result<i64, String> {
-    raw.parse::<i64>()
-        .ok()
+    Some(raw)
+        .filter(|r| (1..=18).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|r| r.parse::<i64>().ok())
         .filter(|v| *v > 0)
         .ok_or_else(|| "is not a positive id".into())
 }
 
 fn sort(raw: Option<&str>) -> Result<TicketSort, FieldError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(TicketSort::default());
     };
     let (name, descending) = match raw.split_once(':') {
@@ -286,7 +310,7 @@ async fn list_tickets(
                    agents and admins may name the customer in `userId`. Answers 201 with the \
                    ticket and a `Location` header.",
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of opening a second ticket"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of opening a second ticket"),
     ),
     request_body = OpenTicketRequest,
     responses(
@@ -443,13 +467,13 @@ pub struct LogListQuery {
     #[param(value_type = Option<u64>, minimum = 0, example = 0)]
     offset: Option<String>,
     /// `1` (or `true`) to get `{"count": N}` instead of rows; `0` (or `false`) for rows.
-    #[param(value_type = Option<u8>, minimum = 0, maximum = 1, example = 0)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     count: Option<String>,
     /// Only the entries of this ticket.
     #[param(value_type = Option<i64>, minimum = 1)]
     ticket_id: Option<String>,
     /// Admins only: `true` to include the entries of deleted tickets.
-    #[param(value_type = Option<bool>, example = false)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     include_deleted: Option<String>,
 }
 
@@ -492,8 +516,8 @@ async fn list_logs(
         errors.push(e);
         false
     });
-    let ticket = match q.one("ticketId").map(str::trim) {
-        None | Some("") => None,
+    let ticket = match q.one("ticketId") {
+        None => None,
         Some(raw) => ticket_id("ticketId", raw).map_err(|e| errors.push(e)).ok(),
     };
     checked(errors)?;
@@ -562,13 +586,23 @@ async fn create_category(
     Ok(HttpResponse::Created().json(Envelope::ok(CATEGORY_CREATED, CategoryDto::from(&category))))
 }
 
+/// Query parameters of the ticket details.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // documents the parameters; the handler reads them
+pub struct DetailsQuery {
+    /// Admins only: `true` (or `1`) to read a deleted ticket.
+    #[param(schema_with = crate::openapi::flag_schema)]
+    include_deleted: Option<String>,
+}
+
 #[utoipa::path(
     tag = "Support",
     summary = "Get Ticket Details",
     description = "One ticket with its category and messages (oldest first), each with its attachments.",
     params(
         ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
-        ("includeDeleted" = Option<bool>, Query, description = "Admins only: `true` to read a deleted ticket"),
+        DetailsQuery,
     ),
     responses(
         (status = 200, description = "Successfully retrieved the ticket details", body = Envelope<TicketDetailsDto>,
@@ -674,7 +708,7 @@ async fn if_match(
                    never see. A customer's reply to a pending or resolved ticket reopens it.",
     params(
         ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
-        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of posting the message twice"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of posting the message twice"),
     ),
     request_body(content = AddMessageRequest, example = json!({
         "message": "Can you provide an update on my request?",
@@ -732,7 +766,7 @@ async fn add_message(
                    one, and anything else it sends is 403. Closed is final. Unknown fields are 400.",
         params(
         ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` of the ticket details this change was decided on; if the ticket changed since, 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[!#-~]*"( *, *"[!#-~]*")*)$"#, description = "The `ETag` of the ticket details this change was decided on; if the ticket changed since, 412"),
     ),
     request_body(content = UpdateTicketRequest, example = json!({"status": 1})),
     responses(
@@ -846,10 +880,10 @@ pub struct HistoryQuery {
     #[param(value_type = Option<u64>, minimum = 0, example = 0)]
     offset: Option<String>,
     /// `true` (or `1`) to get `{"count": N}` instead of rows.
-    #[param(value_type = Option<bool>, example = false)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     count: Option<String>,
     /// Admins only: `true` to read a deleted ticket's history.
-    #[param(value_type = Option<bool>, example = false)]
+    #[param(schema_with = crate::openapi::flag_schema)]
     include_deleted: Option<String>,
 }
 

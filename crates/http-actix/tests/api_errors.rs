@@ -187,13 +187,15 @@ async fn malformed_json_and_bad_query_values_get_400(db: &TestDatabase) {
 async fn a_non_integer_id_gets_400_and_an_unknown_one_404(db: &TestDatabase) {
     let api = api(db).await;
     let c = customer("c1");
-    for id in ["abc", "1.5", "-1", "99999999999999999999999"] {
+    for id in ["abc", "1.5", "-1", "0", "+1"] {
         let r = api.get(&format!("{API}/{id}"), &c).await.expect_error(400);
         assert_eq!(r.error_fields(), ["id"], "{id}");
         api.put(&format!("{API}/{id}"), &agent(), json!({"status": 2})).await.expect_error(400);
         api.post(&format!("{API}/{id}"), &c, json!({"message": "x"})).await.expect_error(400);
     }
     api.get(&format!("{API}/424242"), &c).await.expect_error(404);
+    // An id past every ticket is simply not found.
+    api.get(&format!("{API}/99999999999999999999999"), &c).await.expect_error(404);
     api.put(&format!("{API}/424242"), &agent(), json!({"status": 2})).await.expect_error(404);
     api.post(&format!("{API}/424242"), &c, json!({"message": "x"})).await.expect_error(404);
     api.get(&format!("{API}/ticket-logs?ticketId=424242"), &agent()).await.expect_error(404);
