@@ -262,7 +262,7 @@ impl SupportDesk {
     ) -> Result<Category, AppError> {
         match self.categories.get_category(id).await? {
             Some(c) if c.is_usable() && c.is_top_level() => Ok(c),
-            _ => Err(AppError::invalid(
+            _ => Err(AppError::unresolved(
                 field,
                 format!("{id} is not an active top-level category"),
             )),
@@ -277,7 +277,7 @@ impl SupportDesk {
     ) -> Result<Category, AppError> {
         match self.categories.get_category(id).await? {
             Some(c) if c.is_usable() && c.parent_id == Some(parent) => Ok(c),
-            _ => Err(AppError::invalid(
+            _ => Err(AppError::unresolved(
                 "subCategoryId",
                 format!("{id} is not an active sub-category of category {parent}"),
             )),

@@ -28,6 +28,10 @@ pub enum AppError {
     /// The thing does not exist, or the actor may not know it does.
     #[error("{0}")]
     NotFound(String),
+    /// The request names other records (a category, an assignee) that do not
+    /// exist or cannot be used; each field says which.
+    #[error("the request names records that do not exist")]
+    Unresolved(Vec<FieldError>),
     /// The actor may see the thing but not do this to it.
     #[error("{0}")]
     Forbidden(String),
@@ -47,6 +51,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// An `Unresolved` error about one field.
+    pub fn unresolved(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Unresolved(vec![FieldError::new(field, message)])
+    }
+
     /// An `Invalid` error about one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid(vec![FieldError::new(field, message)])

@@ -117,7 +117,7 @@ impl SupportDesk {
     async fn check_assignee(&self, id: &UserId) -> Result<(), AppError> {
         match self.users.user_type(id).await? {
             Some(t) if t.is_staff() => Ok(()),
-            _ => Err(AppError::invalid(
+            _ => Err(AppError::unresolved(
                 "assigneeId",
                 format!(
                     "{id} is not an agent or admin known to the desk (they must have signed in once)"

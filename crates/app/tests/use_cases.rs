@@ -169,13 +169,13 @@ async fn a_ticket_needs_an_active_top_level_category_and_a_matching_sub_category
     bad_top.category_id = w.sub;
     assert!(matches!(
         w.desk.open_ticket(&c, bad_top).await,
-        Err(AppError::Invalid(e)) if e[0].field == "categoryId"
+        Err(AppError::Unresolved(e)) if e[0].field == "categoryId"
     ));
     let mut unknown = open_input(&w, "x");
     unknown.category_id = CategoryId(999);
     assert!(matches!(
         w.desk.open_ticket(&c, unknown).await,
-        Err(AppError::Invalid(_))
+        Err(AppError::Unresolved(_))
     ));
     let other_top = w
         .desk
@@ -186,7 +186,7 @@ async fn a_ticket_needs_an_active_top_level_category_and_a_matching_sub_category
     wrong_parent.category_id = other_top.id;
     assert!(matches!(
         w.desk.open_ticket(&c, wrong_parent).await,
-        Err(AppError::Invalid(e)) if e[0].field == "subCategoryId"
+        Err(AppError::Unresolved(e)) if e[0].field == "subCategoryId"
     ));
     assert!(w.store.all_logs().is_empty());
 }
@@ -442,7 +442,7 @@ async fn only_admins_manage_categories_and_only_two_levels() {
     }
     assert!(matches!(
         w.desk.create_category(&admin(), CategoryName::parse("Deep").unwrap(), Some(w.sub)).await,
-        Err(AppError::Invalid(e)) if e[0].field == "parentCategoryId"
+        Err(AppError::Unresolved(e)) if e[0].field == "parentCategoryId"
     ));
     assert!(matches!(
         w.desk

@@ -94,13 +94,34 @@ impl From<Priority> for PriorityName {
 
 /// A priority in a request: its code (1-4) or its name.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(untagged)]
+#[serde(try_from = "serde_json::Value")]
 pub enum PriorityInput {
     /// 1 low, 2 normal, 3 high, 4 urgent.
     Code(i64),
     /// `low`, `normal`, `high` or `urgent`.
     #[schema(example = "high")]
     Name(String),
+}
+
+impl TryFrom<serde_json::Value> for PriorityInput {
+    type Error = String;
+
+    /// A whole number (`3`, or `3.0`, as JSON allows) is a code; text is a name.
+    fn try_from(value: serde_json::Value) -> Result<Self, String> {
+        match &value {
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                        .map(|f| f as i64)
+                })
+                .map(PriorityInput::Code)
+                .ok_or_else(|| "must be 1-4 or low, normal, high, urgent".to_owned()),
+            serde_json::Value::String(name) => Ok(PriorityInput::Name(name.clone())),
+            _ => Err("must be 1-4 or low, normal, high, urgent".to_owned()),
+        }
+    }
 }
 
 impl PriorityInput {
@@ -476,10 +497,19 @@ impl From<&TicketDetails> for TicketDetailsDto {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttachmentRef {
     /// The name shown to people: 1-255 characters, no `/`, `\` or control characters.
-    #[schema(example = "attachment1.pdf")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^(?!\.\.?$)[^/\\\x00-\x1f\x7f-\x9f]{1,255}$",
+        example = "attachment1.pdf"
+    )]
     pub file_name: String,
-    /// Where the file lives: under `/uploads/`, no `..`, `\` or scheme, at most 1024 characters.
-    #[schema(example = "/uploads/attachment1.pdf")]
+    /// Where the file lives: under `/uploads/`, no `.` or `..` segment, no `\`, at
+    /// most 1024 characters.
+    #[schema(
+        max_length = 1024,
+        pattern = r"^/uploads(/(?!\.\.?(/|$))[^/\\\x00-\x1f\x7f-\x9f]+)+$",
+        example = "/uploads/attachment1.pdf"
+    )]
     pub file_path: String,
 }
 
@@ -488,9 +518,18 @@ pub struct AttachmentRef {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddMessageRequest {
     /// The text: at most 10000 characters, not blank.
-    #[schema(example = "Can you provide an update on my request?")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+        example = "Can you provide an update on my request?"
+    )]
+    #[serde(default, deserialize_with = "not_null")]
     pub message: Option<String>,
     /// At most 10 files.
+    #[schema(nullable = false, max_items = 10)]
+    #[serde(default, deserialize_with = "not_null")]
     pub attachments: Option<Vec<AttachmentRef>>,
     /// `internal` makes an internal note, for agents and admins only
     /// (customers never see it); `public` by default.
@@ -579,6 +618,33 @@ impl From<&Message> for AddedMessageDto {
     }
 }
 
+/// An optional field that may be left out but not sent as `null`.
+fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)?
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("must not be null; leave the field out instead"))
+}
+
+/// An optional whole number, not `null`: JSON's `3` or `3.0`.
+fn whole_number<'de, D>(d: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                .map(|f| f as i64)
+        })
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("must be a whole number"))
+}
+
 fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -593,20 +659,27 @@ where
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateTicketRequest {
     /// The new status: 1 open, 2 in_progress, 3 pending, 4 resolved, 5 closed.
-    #[schema(example = 1, minimum = 1, maximum = 5)]
+    #[schema(nullable = false, example = 1, minimum = 1, maximum = 5)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub status: Option<i64>,
     /// The new priority: 1-4 or its name (agents and admins).
+    #[schema(nullable = false, schema_with = crate::openapi::priority_schema)]
+    #[serde(default, deserialize_with = "not_null")]
     pub priority: Option<PriorityInput>,
-    /// The agent or admin to work on it; `null` unassigns (agents and admins).
+    /// The agent or admin to work on it; `null` unassigns (agents and admins;
+    /// 404 if the desk knows no such agent or admin).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, example = "agent7")]
+    #[schema(value_type = Option<String>, pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,126}[^\s\x00-\x1f\x7f-\x9f])?$", example = "agent7")]
     pub assignee_id: Option<Option<String>>,
-    /// A new active top-level category (agents and admins). A sub-category that
-    /// is not one of its children is cleared.
-    #[schema(example = 1)]
+    /// A new active top-level category (agents and admins; 404 if there is none
+    /// with this id). A sub-category that is not one of its children is cleared.
+    #[schema(nullable = false, minimum = 1, example = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub category_id: Option<i64>,
-    /// A new sub-category of the (new) category; `0` clears it (agents and admins).
-    #[schema(example = 2)]
+    /// A new sub-category of the (new) category; `0` clears it (agents and
+    /// admins; 404 if it is not an active child of the category).
+    #[schema(nullable = false, minimum = 0, example = 0)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub sub_category_id: Option<i64>,
 }
 
@@ -695,25 +768,56 @@ impl From<&Ticket> for TicketUpdatedDto {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenTicketRequest {
-    /// 1-200 characters.
-    #[schema(example = "Refund Request")]
+    /// 1-200 characters, not blank.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+        example = "Refund Request"
+    )]
+    #[serde(default, deserialize_with = "not_null")]
     pub subject: Option<String>,
-    /// 1-10000 characters.
-    #[schema(example = "Request for a refund on order #XYZ")]
+    /// 1-10000 characters, not blank.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+        example = "Request for a refund on order #XYZ"
+    )]
+    #[serde(default, deserialize_with = "not_null")]
     pub description: Option<String>,
-    /// An active top-level category.
-    #[schema(example = 1)]
+    /// An active top-level category (404 if there is none with this id).
+    #[schema(required = true, nullable = false, minimum = 1, example = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub category_id: Option<i64>,
     /// An active child of that category; `0` or absent for none.
-    #[schema(example = 2)]
+    #[schema(nullable = false, minimum = 0, example = 0)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub sub_category_id: Option<i64>,
     /// Agents and admins only: the customer to open the ticket for.
-    #[schema(example = "user01")]
+    #[schema(
+        nullable = false,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,126}[^\s\x00-\x1f\x7f-\x9f])?$",
+        example = "user01"
+    )]
+    #[serde(default, deserialize_with = "not_null")]
     pub user_id: Option<String>,
     /// Agents and admins only: 1-4 or its name; `normal` by default.
+    #[schema(nullable = false, schema_with = crate::openapi::priority_schema)]
+    #[serde(default, deserialize_with = "not_null")]
     pub priority: Option<PriorityInput>,
-    /// Agents and admins only: the agent or admin to work on it.
-    #[schema(example = "agent7")]
+    /// Agents and admins only: the agent or admin to work on it (404 if the
+    /// desk knows no such agent or admin).
+    #[schema(
+        nullable = false,
+        pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,126}[^\s\x00-\x1f\x7f-\x9f])?$",
+        example = "agent7"
+    )]
+    #[serde(default, deserialize_with = "not_null")]
     pub assignee_id: Option<String>,
 }
 
@@ -810,12 +914,21 @@ impl OpenTicketRequest {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCategoryRequest {
-    /// 1-100 characters, unique among its siblings (ignoring case).
-    #[schema(example = "Refund")]
+    /// 1-100 characters, not blank, unique among its siblings (ignoring case).
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "Refund"
+    )]
+    #[serde(default, deserialize_with = "not_null")]
     pub category_name: Option<String>,
-    /// An active top-level category, for a sub-category; `0` or absent for a
-    /// top-level one.
-    #[schema(example = 0)]
+    /// An active top-level category, for a sub-category (404 if there is none
+    /// with this id); `0` or absent for a top-level one.
+    #[schema(nullable = false, minimum = 0, example = 0)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub parent_category_id: Option<i64>,
 }
 

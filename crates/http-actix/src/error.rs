@@ -144,6 +144,12 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid(errors) => ApiError::invalid(errors),
             AppError::NotFound(m) => ApiError::not_found(m),
+            AppError::Unresolved(errors) => {
+                let mut e = ApiError::invalid(errors);
+                e.status = StatusCode::NOT_FOUND;
+                e.message = e.message.replacen("Invalid request", "Not found", 1);
+                e
+            }
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             AppError::Stale(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, m),

@@ -125,7 +125,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, api) = App::new()
+    let (app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base_document())
         .app_data(web::Data::new(desk))
@@ -139,6 +139,7 @@ pub fn build_app(
         .service(observe::ready)
         .service(observe::metrics)
         .split_for_parts();
+    openapi::refine(&mut api);
     let table = web::Data::new(openapi::RouteTable::from_document(&api));
     let recorder = shared.metrics.clone();
     let limiter = shared.limiter.clone();

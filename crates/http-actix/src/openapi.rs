@@ -4,8 +4,8 @@
 use actix_router::ResourceDef;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{Modify, OpenApi as _};
 
 use crate::error::{ApiError, ErrorEnvelope, FieldErrorDto};
@@ -51,6 +51,39 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// Adds to the finished document what derived schemas cannot say: the update
+/// call needs at least one field, and the message call a message or at least
+/// one attachment.
+pub(crate) fn refine(openapi: &mut OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    if let Some(RefOr::T(Schema::Object(update))) = openapi
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("UpdateTicketRequest"))
+    {
+        update.min_properties = Some(1);
+    }
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ArrayBuilder, ObjectBuilder, Ref};
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let Some(base) = components.schemas.remove("AddMessageRequest") else {
+        return;
+    };
+    let with_text = ObjectBuilder::new().required("message");
+    let with_files = ObjectBuilder::new().required("attachments").property(
+        "attachments",
+        ArrayBuilder::new()
+            .items(RefOr::Ref(Ref::from_schema_name("AttachmentRef")))
+            .min_items(Some(1)),
+    );
+    let content = AnyOfBuilder::new().item(with_text).item(with_files);
+    let schema = Schema::AllOf(AllOfBuilder::new().item(base).item(content).build());
+    components
+        .schemas
+        .insert("AddMessageRequest".to_owned(), RefOr::T(schema));
 }
 
 /// The document's fixed part; the routes add their paths to it.
@@ -163,6 +196,26 @@ pub(crate) fn date_or_time_schema() -> utoipa::openapi::schema::Schema {
         OneOfBuilder::new()
             .item(string(KnownFormat::Date))
             .item(string(KnownFormat::DateTime))
+            .build(),
+    )
+}
+
+/// A priority in a request: its code, 1-4, or its name.
+pub(crate) fn priority_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::Integer))
+                    .minimum(Some(1))
+                    .maximum(Some(4)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::String))
+                    .enum_values(Some(["low", "normal", "high", "urgent"])),
+            )
             .build(),
     )
 }

@@ -310,7 +310,7 @@ async fn list_tickets(
                    agents and admins may name the customer in `userId`. Answers 201 with the \
                    ticket and a `Location` header.",
     params(
-        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of opening a second ticket"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of opening a second ticket"),
     ),
     request_body = OpenTicketRequest,
     responses(
@@ -318,7 +318,8 @@ async fn list_tickets(
          headers(("Location" = String, description = "The new ticket's URL"))),
         (status = 400, description = "A field is invalid; `errors` lists each", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
-        (status = 403, description = "A customer named another user in `userId`", body = ErrorEnvelope),
+        (status = 403, description = "A customer named another user in `userId`, or set `priority` or `assigneeId`", body = ErrorEnvelope),
+        (status = 404, description = "`categoryId`, `subCategoryId` or `assigneeId` names nothing usable; `errors` says which", body = ErrorEnvelope),
         (status = 409, description = "A request with this Idempotency-Key is still being served", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
         (status = 415, description = "The body is not JSON", body = ErrorEnvelope),
@@ -564,6 +565,7 @@ async fn list_categories(
         (status = 400, description = "A field is invalid; `errors` lists each", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),
+        (status = 404, description = "`parentCategoryId` names no active top-level category", body = ErrorEnvelope),
         (status = 409, description = "A sibling has this name", body = ErrorEnvelope),
         (status = 413, description = "The body is too large", body = ErrorEnvelope),
         (status = 415, description = "The body is not JSON", body = ErrorEnvelope),
@@ -662,6 +664,20 @@ fn details_body(details: &ticketd_ports::TicketDetails) -> Result<(Vec<u8>, Stri
     Ok((body.clone(), format!("\"{:016x}\"", fnv1a(&body))))
 }
 
+/// `*`, or `"tag"` items separated by commas: the `If-Match` grammar the
+/// document states.
+fn is_entity_tag_list(raw: &str) -> bool {
+    raw == "*"
+        || raw.split(',').map(|t| t.trim_matches(' ')).all(|tag| {
+            tag.len() >= 2
+                && tag.starts_with('"')
+                && tag.ends_with('"')
+                && tag[1..tag.len() - 1]
+                    .bytes()
+                    .all(|b| b == b'!' || (b'#'..=b'~').contains(&b))
+        })
+}
+
 /// FNV-1a, 64 bits: stable across builds and processes, unlike std's hasher.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -680,9 +696,12 @@ async fn if_match(
     let Some(raw) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
+    // A tag that is not well-formed matches nothing: 412, like any other.
     let raw = raw
         .to_str()
-        .map_err(|_| ApiError::invalid_field("If-Match", "must be entity tags"))?;
+        .ok()
+        .filter(|r| is_entity_tag_list(r))
+        .unwrap_or("");
     let details = desk.ticket_details(user, id, false).await?;
     let (_, current) = details_body(&details)?;
     let matches = raw
@@ -708,7 +727,7 @@ async fn if_match(
                    never see. A customer's reply to a pending or resolved ticket reopens it.",
     params(
         ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
-        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of posting the message twice"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of posting the message twice"),
     ),
     request_body(content = AddMessageRequest, example = json!({
         "message": "Can you provide an update on my request?",
@@ -766,7 +785,7 @@ async fn add_message(
                    one, and anything else it sends is 403. Closed is final. Unknown fields are 400.",
         params(
         ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[!#-~]*"( *, *"[!#-~]*")*)$"#, description = "The `ETag` of the ticket details this change was decided on; if the ticket changed since, 412"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[!#-~]*"( *, *"[!#-~]*")*)$"#, description = "The `ETag` of the ticket details this change was decided on; if the ticket changed since, 412"),
     ),
     request_body(content = UpdateTicketRequest, example = json!({"status": 1})),
     responses(

@@ -128,13 +128,13 @@ async fn staff_set_priority_assignee_and_category_and_history_records_each_chang
     let r = api.put(&path, &admin(), json!({"categoryId": billing})).await.expect(200);
     assert_eq!((&r.data()["categoryId"], &r.data()["subCategoryId"]), (&json!(billing), &json!(0)));
     api.put(&path, &admin(), json!({"subCategoryId": invoice, "assigneeId": null, "status": 2})).await.expect(200);
-    let r = api.put(&path, &agent(), json!({"subCategoryId": card})).await.expect_error(400);
+    let r = api.put(&path, &agent(), json!({"subCategoryId": card})).await.expect_error(404);
     assert_eq!(r.error_fields(), ["subCategoryId"]);
-    let r = api.put(&path, &agent(), json!({"assigneeId": "c1"})).await.expect_error(400);
+    let r = api.put(&path, &agent(), json!({"assigneeId": "c1"})).await.expect_error(404);
     assert_eq!(r.error_fields(), ["assigneeId"], "a customer cannot be an assignee");
-    let r = api.put(&path, &agent(), json!({"assigneeId": "never-seen"})).await.expect_error(400);
+    let r = api.put(&path, &agent(), json!({"assigneeId": "never-seen"})).await.expect_error(404);
     assert_eq!(r.error_fields(), ["assigneeId"]);
-    let r = api.put(&path, &agent(), json!({"categoryId": card})).await.expect_error(400);
+    let r = api.put(&path, &agent(), json!({"categoryId": card})).await.expect_error(404);
     assert_eq!(r.error_fields(), ["categoryId"], "a sub-category is not a top-level category");
 
     let history = api.get(&format!("{path}/logs"), &agent()).await.expect(200);
