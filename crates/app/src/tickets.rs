@@ -343,17 +343,7 @@ impl SupportDesk {
             None => t.sub_category_id,
         };
 
-        let mut update = TicketUpdate {
-            expected_version: t.version,
-            status: None,
-            priority: None,
-            assignee_id: None,
-            category_id: None,
-            sub_category_id: None,
-            is_delete: None,
-            actor: actor.clone(),
-            at: self.clock.now(),
-        };
+        let mut update = TicketUpdate::new(t.version, actor, self.clock.now());
         let mut log_changes = Vec::new();
         if let Some(to) = changes.status.filter(|s| *s != t.status) {
             update.status = Some(to);
@@ -461,15 +451,8 @@ impl SupportDesk {
             Some(deleted.to_string()),
         )];
         let update = TicketUpdate {
-            expected_version: view.ticket.version,
-            status: None,
-            priority: None,
-            assignee_id: None,
-            category_id: None,
-            sub_category_id: None,
             is_delete: Some(deleted),
-            actor: actor.clone(),
-            at,
+            ..TicketUpdate::new(view.ticket.version, actor, at)
         };
         self.tickets
             .update_ticket(id, update, log)

@@ -123,6 +123,24 @@ pub struct TicketUpdate {
     pub at: Timestamp,
 }
 
+impl TicketUpdate {
+    /// An update at `expected_version`, by `actor` at `at`, that changes
+    /// nothing yet: set the fields to change.
+    pub fn new(expected_version: i64, actor: &Actor, at: Timestamp) -> Self {
+        Self {
+            expected_version,
+            status: None,
+            priority: None,
+            assignee_id: None,
+            category_id: None,
+            sub_category_id: None,
+            is_delete: None,
+            actor: actor.clone(),
+            at,
+        }
+    }
+}
+
 /// A category to store.
 #[derive(Debug, Clone)]
 pub struct NewCategory {

@@ -82,17 +82,7 @@ async fn ticket(
 
 /// An update at `version` that changes nothing yet.
 fn update(version: i64, actor: &Actor, at: Timestamp) -> TicketUpdate {
-    TicketUpdate {
-        expected_version: version,
-        status: None,
-        priority: None,
-        assignee_id: None,
-        category_id: None,
-        sub_category_id: None,
-        is_delete: None,
-        actor: actor.clone(),
-        at,
-    }
+    TicketUpdate::new(version, actor, at)
 }
 
 fn message(actor: &Actor, text: &str, files: &[&str]) -> NewMessage {
