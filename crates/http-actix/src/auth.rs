@@ -142,17 +142,13 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized("Unauthorized: send Authorization: Bearer <token>")
     })?;
-    let value = value.to_str().map_err(|_| {
-        ApiError::unauthorized("Unauthorized: the Authorization header is malformed")
-    })?;
-    let token = match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-        _ => {
-            return Err(ApiError::unauthorized(
-                "Unauthorized: use the Bearer scheme",
-            ));
-        }
-    };
+    if value.to_str().is_err() {
+        return Err(ApiError::unauthorized(
+            "Unauthorized: the Authorization header is malformed",
+        ));
+    }
+    let token = bearer_token(req.headers())
+        .ok_or_else(|| ApiError::unauthorized("Unauthorized: use the Bearer scheme"))?;
     keys.verify(token)
 }
 
