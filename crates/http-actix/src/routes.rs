@@ -200,13 +200,13 @@ fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketFilter 
         }),
         ..TicketFilter::default()
     };
+    f.unassigned = flag_param(q, "unassigned", errors);
+    f.include_deleted = flag_param(q, "includeDeleted", errors);
     let mut take = |r: Result<(), FieldError>| {
         if let Err(e) = r {
             errors.push(e);
         }
     };
-    take(flag("unassigned", q.one("unassigned")).map(|v| f.unassigned = v));
-    take(flag("includeDeleted", q.one("includeDeleted")).map(|v| f.include_deleted = v));
     take(query_time("createdFrom", q.one("createdFrom"), false).map(|v| f.created_from = v));
     take(query_time("createdTo", q.one("createdTo"), true).map(|v| f.created_to = v));
     take(query_time("updatedSince", q.one("updatedSince"), false).map(|v| f.updated_since = v));
@@ -228,6 +228,14 @@ fn paging(q: &QueryParams, errors: &mut Vec<FieldError>) -> (Page, bool) {
         false
     });
     (page, count)
+}
+
+/// A flag of the query string; an invalid one is added to `errors`.
+fn flag_param(q: &QueryParams, name: &str, errors: &mut Vec<FieldError>) -> bool {
+    flag(name, q.one(name)).unwrap_or_else(|e| {
+        errors.push(e);
+        false
+    })
 }
 
 fn checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
@@ -513,10 +521,7 @@ async fn list_logs(
     let q = QueryParams::parse(&req)?;
     let mut errors = Vec::new();
     let (page, count) = paging(&q, &mut errors);
-    let include_deleted = flag("includeDeleted", q.one("includeDeleted")).unwrap_or_else(|e| {
-        errors.push(e);
-        false
-    });
+    let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
     let ticket = match q.one("ticketId") {
         None => None,
         Some(raw) => ticket_id("ticketId", raw).map_err(|e| errors.push(e)).ok(),
@@ -643,8 +648,9 @@ async fn get_ticket(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let q = QueryParams::parse(&req)?;
-    let include_deleted =
-        flag("includeDeleted", q.one("includeDeleted")).map_err(|e| ApiError::invalid(vec![e]))?;
+    let mut errors = Vec::new();
+    let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
+    checked(errors)?;
     let details = desk.ticket_details(&user.0, id, include_deleted).await?;
     let (body, tag) = details_body(&details)?;
     Ok(HttpResponse::Ok()
@@ -934,10 +940,7 @@ async fn ticket_history(
     let q = QueryParams::parse(&req)?;
     let mut errors = Vec::new();
     let (page, count) = paging(&q, &mut errors);
-    let include_deleted = flag("includeDeleted", q.one("includeDeleted")).unwrap_or_else(|e| {
-        errors.push(e);
-        false
-    });
+    let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
     checked(errors)?;
     let (rows, total) = desk.history(&user.0, id, include_deleted, page).await?;
     let rows = (!count).then(|| rows.iter().map(LogEntryDto::from).collect::<Vec<_>>());
