@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use ticketd_domain::{
     Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType,
@@ -27,6 +28,8 @@ pub struct SupportDesk {
     pub(crate) users: Arc<dyn UserDirectory>,
     pub(crate) health: Arc<dyn StoreHealth>,
     pub(crate) idempotency: Arc<dyn IdempotencyStore>,
+    /// The hour (since the epoch) of the last sweep of old idempotency keys.
+    last_sweep_hour: Arc<AtomicI64>,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -86,6 +89,7 @@ impl SupportDesk {
             users: store.clone(),
             health: store.clone(),
             idempotency: store,
+            last_sweep_hour: Arc::new(AtomicI64::new(i64::MIN)),
             clock,
         }
     }
@@ -104,10 +108,14 @@ impl SupportDesk {
         hash: &str,
     ) -> Result<Claim, AppError> {
         let now = self.clock.now();
-        // Keys are kept for 48 hours: past that a retry is a new request.
-        self.idempotency
-            .forget_before(now - chrono::Duration::hours(48))
-            .await?;
+        // Keys are kept for 48 hours: past that a retry is a new request. The
+        // sweep runs at most once an hour, not on every request.
+        let hour = now.timestamp() / 3600;
+        if self.last_sweep_hour.swap(hour, Ordering::Relaxed) != hour {
+            self.idempotency
+                .forget_before(now - chrono::Duration::hours(48))
+                .await?;
+        }
         let stale_after = chrono::Duration::minutes(1);
         Ok(self
             .idempotency
