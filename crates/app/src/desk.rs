@@ -5,10 +5,12 @@ use ticketd_domain::{
     Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType,
 };
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, Claim, Clock, IdempotencyStore, LogFilter, NewCategory,
-    Page, PoolStats, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
-    UserDirectory,
+    AuditLogRepository, CategoryRepository, Claim, Clock, FileStore, IdempotencyStore, LogFilter,
+    NewCategory, Page, PoolStats, RepoError, StoreHealth, TicketDetails, TicketRepository,
+    TicketView, UploadRepository, UserDirectory,
 };
+
+use crate::uploads::AttachmentPolicy;
 
 use crate::error::AppError;
 
@@ -28,6 +30,9 @@ pub struct SupportDesk {
     pub(crate) users: Arc<dyn UserDirectory>,
     pub(crate) health: Arc<dyn StoreHealth>,
     pub(crate) idempotency: Arc<dyn IdempotencyStore>,
+    pub(crate) uploads: Arc<dyn UploadRepository>,
+    pub(crate) files: Arc<dyn FileStore>,
+    pub(crate) policy: AttachmentPolicy,
     /// The hour (since the epoch) of the last sweep of old idempotency keys.
     last_sweep_hour: Arc<AtomicI64>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -42,6 +47,7 @@ pub trait Storage:
     + UserDirectory
     + StoreHealth
     + IdempotencyStore
+    + UploadRepository
     + 'static
 {
 }
@@ -53,6 +59,7 @@ impl<T> Storage for T where
         + UserDirectory
         + StoreHealth
         + IdempotencyStore
+        + UploadRepository
         + 'static
 {
 }
@@ -81,17 +88,38 @@ pub(crate) fn check_include_deleted(actor: &Actor, include_deleted: bool) -> Res
 
 impl SupportDesk {
     /// A desk over one store that implements every storage port.
-    pub fn new<S: Storage>(store: Arc<S>, clock: Arc<dyn Clock>) -> Self {
+    ///
+    /// `files` keeps the bytes of uploads; the [`AttachmentPolicy`] is the
+    /// default one until [`with_attachment_policy`](Self::with_attachment_policy).
+    pub fn new<S: Storage>(
+        store: Arc<S>,
+        files: Arc<dyn FileStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             tickets: store.clone(),
             categories: store.clone(),
             logs: store.clone(),
             users: store.clone(),
             health: store.clone(),
-            idempotency: store,
+            idempotency: store.clone(),
+            uploads: store,
+            files,
+            policy: AttachmentPolicy::default(),
             last_sweep_hour: Arc::new(AtomicI64::new(i64::MIN)),
             clock,
         }
+    }
+
+    /// The same desk with other limits and rules for uploads and attachments.
+    pub fn with_attachment_policy(mut self, policy: AttachmentPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The limits and rules for uploads and attachments.
+    pub fn attachment_policy(&self) -> &AttachmentPolicy {
+        &self.policy
     }
 
     /// Whether storage answers now (for readiness checks).

@@ -42,6 +42,12 @@ pub enum AppError {
     /// (a failed precondition, such as `If-Match`).
     #[error("{0}")]
     Stale(String),
+    /// An upload is larger than a limit allows.
+    #[error("{0}")]
+    TooLarge(String),
+    /// An upload's content is of a type that is not accepted.
+    #[error("{0}")]
+    UnsupportedType(String),
     /// Storage cannot be reached now.
     #[error("the service is temporarily unavailable")]
     Unavailable(String),

@@ -1,5 +1,5 @@
 //! The use cases of ticketd: opening and reading tickets, adding messages and
-//! internal notes, moving tickets through their workflow, assigning and
+//! internal notes, uploading files and attaching them, moving tickets through their workflow, assigning and
 //! re-categorising them, deleting and restoring them, reading the audit log,
 //! and managing categories.
 //!
@@ -10,8 +10,12 @@
 
 mod desk;
 mod error;
+mod sniff;
 mod tickets;
+mod uploads;
 
 pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, Storage, SupportDesk};
 pub use error::{AppError, FieldError};
+pub use sniff::{ACCEPTED_TYPES, sniff_content_type};
 pub use tickets::{NewMessageInput, OpenTicketInput, TicketChanges};
+pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport, UploadBatch};

@@ -269,10 +269,11 @@ impl SupportDesk {
                     log,
                 }
             });
+            let attachments = self.resolve_attachments(actor, &input.attachments).await?;
             let message = NewMessage {
                 sender: actor.clone(),
                 body: input.body.clone(),
-                attachments: input.attachments.clone(),
+                attachments,
                 visibility: input.visibility,
                 at,
             };

@@ -5,12 +5,15 @@
 use std::sync::Arc;
 
 use chrono::TimeZone;
-use ticketd_app::{AppError, NewMessageInput, OpenTicketInput, SupportDesk, TicketChanges};
+use ticketd_app::{
+    AppError, AttachmentPolicy, NewMessageInput, OpenTicketInput, SupportDesk, TicketChanges,
+};
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
-    MessageBody, Subject, TicketId, TicketStatus, Timestamp, UserId, UserType, Visibility,
+    MessageBody, Subject, TicketId, TicketStatus, Timestamp, Upload, UploadKey, UserId, UserType,
+    Visibility,
 };
-use ticketd_ports::testing::InMemoryStore;
+use ticketd_ports::testing::{InMemoryFiles, InMemoryStore};
 use ticketd_ports::{Clock, NewAttachment, Page, TicketFilter, TicketView};
 
 struct FixedClock(Timestamp);
@@ -64,6 +67,7 @@ const PAGE: Page = Page {
 
 struct World {
     store: Arc<InMemoryStore>,
+    files: Arc<InMemoryFiles>,
     desk: SupportDesk,
     top: CategoryId,
     sub: CategoryId,
@@ -74,7 +78,8 @@ async fn world() -> World {
     let clock = Arc::new(FixedClock(
         chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap(),
     ));
-    let desk = SupportDesk::new(store.clone(), clock);
+    let files = Arc::new(InMemoryFiles::new());
+    let desk = SupportDesk::new(store.clone(), Arc::new(files.clone()), clock);
     let top = desk
         .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
         .await
@@ -87,6 +92,7 @@ async fn world() -> World {
         .id;
     World {
         store,
+        files,
         desk,
         top,
         sub,
@@ -316,10 +322,10 @@ async fn adding_a_message_stores_it_with_attachments_and_one_log_entry() {
     let id = open(&w, &c, "Refund").await;
     let input = NewMessageInput {
         body: Some(MessageBody::parse("Any news?").unwrap()),
-        attachments: vec![NewAttachment {
-            file_name: FileName::parse("attachment1.pdf").unwrap(),
-            file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
-        }],
+        attachments: vec![attach(
+            "attachment1.pdf",
+            &upload(&w, &c, "scan.pdf", PDF).await,
+        )],
         visibility: Visibility::Public,
     };
     let message = w.desk.add_message(&c, id, input).await.unwrap();
@@ -357,6 +363,7 @@ async fn an_empty_or_oversized_message_is_refused_without_writing() {
     let one = NewAttachment {
         file_name: FileName::parse("a.pdf").unwrap(),
         file_path: FilePath::parse("/uploads/a.pdf").unwrap(),
+        upload: None,
     };
     let eleven = NewMessageInput {
         body: None,
@@ -462,4 +469,271 @@ async fn an_unreachable_store_is_reported_as_unavailable() {
         .list_tickets(&agent(), TicketFilter::default(), PAGE)
         .await;
     assert!(matches!(r, Err(AppError::Unavailable(_))), "{r:?}");
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n";
+
+/// Uploads one file through the use case, in chunks of 7 bytes.
+async fn try_upload(w: &World, who: &Actor, name: &str, bytes: &[u8]) -> Result<Upload, AppError> {
+    let mut batch = w.desk.start_upload(who);
+    let result = async {
+        batch.begin_file(name).await?;
+        for chunk in bytes.chunks(7) {
+            batch.write(bytes::Bytes::copy_from_slice(chunk)).await?;
+        }
+        batch.end_file().await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(batch.commit().await?.remove(0)),
+        Err(e) => {
+            batch.abort().await;
+            Err(e)
+        }
+    }
+}
+
+async fn upload(w: &World, who: &Actor, name: &str, bytes: &[u8]) -> Upload {
+    try_upload(w, who, name, bytes).await.unwrap()
+}
+
+fn attach(name: &str, upload: &Upload) -> NewAttachment {
+    NewAttachment {
+        file_name: FileName::parse(name).unwrap(),
+        file_path: upload.file_path(),
+        upload: None,
+    }
+}
+
+fn files_message(attachments: Vec<NewAttachment>) -> NewMessageInput {
+    NewMessageInput {
+        body: None,
+        attachments,
+        visibility: Visibility::Public,
+    }
+}
+
+fn field_errors(e: AppError) -> Vec<String> {
+    match e {
+        AppError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_upload_is_measured_hashed_typed_and_named_safely() {
+    let w = world().await;
+    let c = customer("c1");
+    let u = upload(&w, &c, "../../Résumé.pdf", PDF).await;
+    assert_eq!(u.file_name.as_str(), "Résumé.pdf");
+    assert_eq!(u.size, PDF.len() as u64);
+    assert_eq!(u.content_type, "application/pdf");
+    // sha256 of PDF, computed independently (sha256sum).
+    let expected: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(PDF)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(u.sha256, expected);
+    assert_eq!(u.owner, c);
+    assert_eq!(w.files.keys(), vec![u.key.clone()]);
+    let opened = w.desk.open_upload(&c, &u.key).await.unwrap();
+    assert_eq!(opened.file.size, PDF.len() as u64);
+}
+
+#[tokio::test]
+async fn a_refused_upload_leaves_no_file_and_no_record() {
+    let w = world().await;
+    let c = customer("c1");
+    let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0\xb8\0\0\0\0\0\0\0\x40\0\0\0\0\0";
+    assert!(matches!(
+        try_upload(&w, &c, "invoice.pdf", exe).await,
+        Err(AppError::UnsupportedType(_))
+    ));
+    let small = w.desk.clone().with_attachment_policy(AttachmentPolicy {
+        max_file_bytes: 20,
+        ..AttachmentPolicy::default()
+    });
+    let w2 = World {
+        desk: small,
+        store: w.store.clone(),
+        files: w.files.clone(),
+        top: w.top,
+        sub: w.sub,
+    };
+    assert!(matches!(
+        try_upload(&w2, &c, "big.pdf", PDF).await,
+        Err(AppError::TooLarge(_))
+    ));
+    assert!(matches!(
+        try_upload(&w, &c, "empty.txt", b"").await,
+        Err(AppError::Invalid(_))
+    ));
+    assert!(w.files.keys().is_empty());
+    assert!(w.store.all_upload_keys().is_empty());
+}
+
+#[tokio::test]
+async fn only_the_senders_own_unattached_uploads_can_be_attached() {
+    let w = world().await;
+    let c1 = customer("c1");
+    let c2 = customer("c2");
+    let id = open(&w, &c1, "Refund").await;
+    let mine = upload(&w, &c1, "mine.pdf", PDF).await;
+    let theirs = upload(&w, &c2, "theirs.pdf", PDF).await;
+    let unknown = NewAttachment {
+        file_name: FileName::parse("x.pdf").unwrap(),
+        file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
+        upload: None,
+    };
+    let e = w
+        .desk
+        .add_message(
+            &c1,
+            id,
+            files_message(vec![
+                attach("ok.pdf", &mine),
+                attach("t.pdf", &theirs),
+                unknown,
+            ]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_errors(e),
+        ["attachments[1].filePath", "attachments[2].filePath"]
+    );
+    assert!(w.store.all_messages().is_empty());
+    let m = w
+        .desk
+        .add_message(&c1, id, files_message(vec![attach("ok.pdf", &mine)]))
+        .await
+        .unwrap();
+    assert_eq!(m.attachments[0].upload, Some(mine.key.clone()));
+    assert_eq!(m.attachments[0].file_name.as_str(), "ok.pdf");
+    let again = w
+        .desk
+        .add_message(&c1, id, files_message(vec![attach("ok.pdf", &mine)]))
+        .await
+        .unwrap_err();
+    assert_eq!(field_errors(again), ["attachments[0].filePath"]);
+    let twice = upload(&w, &c1, "b.pdf", PDF).await;
+    let e = w
+        .desk
+        .add_message(
+            &c1,
+            id,
+            files_message(vec![attach("1.pdf", &twice), attach("2.pdf", &twice)]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(field_errors(e), ["attachments[1].filePath"]);
+}
+
+#[tokio::test]
+async fn with_the_check_off_older_paths_are_kept_and_uploads_still_linked() {
+    let w = world().await;
+    let desk = w.desk.clone().with_attachment_policy(AttachmentPolicy {
+        require_uploaded: false,
+        ..AttachmentPolicy::default()
+    });
+    let c1 = customer("c1");
+    let id = open(&w, &c1, "Refund").await;
+    let mine = upload(&w, &c1, "mine.pdf", PDF).await;
+    let theirs = upload(&w, &customer("c2"), "theirs.pdf", PDF).await;
+    let legacy = NewAttachment {
+        file_name: FileName::parse("attachment1.pdf").unwrap(),
+        file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
+        upload: None,
+    };
+    let m = desk
+        .add_message(
+            &c1,
+            id,
+            files_message(vec![
+                legacy,
+                attach("m.pdf", &mine),
+                attach("t.pdf", &theirs),
+            ]),
+        )
+        .await
+        .unwrap();
+    let links: Vec<_> = m.attachments.iter().map(|a| a.upload.clone()).collect();
+    // Another user's upload is never linked, so its file stays theirs.
+    assert_eq!(links, [None, Some(mine.key.clone()), None]);
+    assert!(desk.open_upload(&c1, &theirs.key).await.is_err());
+}
+
+#[tokio::test]
+async fn files_are_served_only_to_who_may_read_their_message() {
+    let w = world().await;
+    let c1 = customer("c1");
+    let c2 = customer("c2");
+    let id = open(&w, &c1, "Refund").await;
+    let public = upload(&w, &c1, "p.pdf", PDF).await;
+    let note = upload(&w, &agent(), "n.pdf", PDF).await;
+    let loose = upload(&w, &c1, "l.pdf", PDF).await;
+    w.desk
+        .add_message(&c1, id, files_message(vec![attach("p.pdf", &public)]))
+        .await
+        .unwrap();
+    let mut internal = files_message(vec![attach("n.pdf", &note)]);
+    internal.visibility = Visibility::Internal;
+    w.desk.add_message(&agent(), id, internal).await.unwrap();
+    let can = |who: Actor, key: UploadKey| {
+        let desk = w.desk.clone();
+        async move { desk.open_upload(&who, &key).await.is_ok() }
+    };
+    assert!(can(c1.clone(), public.key.clone()).await);
+    assert!(can(admin(), public.key.clone()).await);
+    assert!(!can(c2.clone(), public.key.clone()).await);
+    assert!(!can(c1.clone(), note.key.clone()).await);
+    assert!(can(actor("agent2", UserType::Agent), note.key.clone()).await);
+    assert!(can(c1.clone(), loose.key.clone()).await);
+    assert!(!can(agent(), loose.key.clone()).await);
+    assert!(w.desk.open_upload_by_link(&public.key).await.is_ok());
+    assert!(w.desk.open_upload_by_link(&loose.key).await.is_err());
+}
+
+#[tokio::test]
+async fn the_sweep_removes_old_unattached_uploads_and_orphan_files_only() {
+    let w = world().await;
+    let c = customer("c1");
+    let id = open(&w, &c, "Refund").await;
+    let kept = upload(&w, &c, "kept.pdf", PDF).await;
+    let old = upload(&w, &c, "old.pdf", PDF).await;
+    w.desk
+        .add_message(&c, id, files_message(vec![attach("kept.pdf", &kept)]))
+        .await
+        .unwrap();
+    let orphan = UploadKey::from_random([9; 16]);
+    let start = chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap();
+    w.files.insert(
+        orphan.clone(),
+        PDF.to_vec(),
+        start - chrono::Duration::days(3),
+    );
+    // A day less a minute later, nothing is old enough.
+    let later = |d: chrono::Duration| {
+        let clock = Arc::new(FixedClock(start + d));
+        SupportDesk::new(w.store.clone(), Arc::new(w.files.clone()), clock)
+    };
+    let report = later(chrono::Duration::minutes(23 * 60 + 59))
+        .sweep_uploads()
+        .await
+        .unwrap();
+    assert_eq!(report.uploads, 0);
+    assert_eq!(report.orphan_files, 1);
+    let report = later(chrono::Duration::hours(25))
+        .sweep_uploads()
+        .await
+        .unwrap();
+    assert_eq!(report.uploads, 1);
+    let mut left = w.files.keys();
+    left.sort();
+    assert_eq!(left, vec![kept.key.clone()]);
+    assert!(w.desk.open_upload(&c, &old.key).await.is_err());
+    assert!(w.desk.open_upload(&c, &kept.key).await.is_ok());
 }

@@ -17,6 +17,7 @@ mod priority;
 mod status;
 mod text;
 mod ticket;
+mod upload;
 
 pub use actor::{Actor, UserId, UserType};
 pub use category::{Category, CategoryName};
@@ -28,6 +29,7 @@ pub use priority::Priority;
 pub use status::{TicketStatus, TransitionError};
 pub use text::{Description, Keyword, RefId, Subject, fold_case, search_text};
 pub use ticket::{Audit, Ticket};
+pub use upload::{AttachedTo, Upload, UploadKey};
 
 /// A point in time, in UTC, with whole seconds.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

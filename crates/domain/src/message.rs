@@ -55,10 +55,67 @@ impl FileName {
         Ok(Self(s))
     }
 
+    /// Makes any name a client sends safe to show and to offer for download,
+    /// keeping what can be kept (Unicode letters included): path parts are
+    /// dropped (`../../x` becomes `x`), control and text-direction characters
+    /// removed, characters some file systems refuse replaced by `_`, trailing
+    /// dots and spaces trimmed, names a system reserves (`CON`, `NUL.txt`,
+    /// `.htaccess`) prefixed with `_`, and the result cut to 255 characters,
+    /// keeping its extension. A name with nothing left becomes `file`.
+    pub fn sanitize(raw: &str) -> Self {
+        let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+        let cleaned: String = base
+            .chars()
+            .filter(|c| !c.is_control() && !is_direction_mark(*c))
+            .map(|c| {
+                if matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let trimmed = cleaned.trim().trim_end_matches(['.', ' ']);
+        if trimmed.is_empty() {
+            return Self("file".to_owned());
+        }
+        let mut name = if trimmed.starts_with('.') || is_reserved_name(trimmed) {
+            format!("_{trimmed}")
+        } else {
+            trimmed.to_owned()
+        };
+        const MAX: usize = 255;
+        if name.chars().count() > MAX {
+            let ext: String = match name.rfind('.') {
+                Some(dot) if name[dot..].chars().count() <= 16 => name[dot..].to_owned(),
+                _ => String::new(),
+            };
+            let keep = MAX - ext.chars().count();
+            name = name.chars().take(keep).collect::<String>() + &ext;
+        }
+        Self(name)
+    }
+
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that reorder how text is shown (`invoice\u{202E}fdp.exe` looks
+/// like `invoiceexe.pdf`).
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Device names Windows reserves, with or without an extension.
+fn is_reserved_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or_default().trim_end();
+    let upper = stem.to_ascii_uppercase();
+    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.len() == 4
+            && upper.as_bytes()[3].is_ascii_digit())
 }
 
 /// Where an attachment's file lives: a path under `/uploads/`, at most 1024
@@ -94,6 +151,11 @@ impl FilePath {
             ));
         }
         Ok(Self(s))
+    }
+
+    /// The path of the upload with this key (checked by `UploadKey`).
+    pub(crate) fn from_key(key: &str) -> Self {
+        Self(format!("{}{key}", Self::PREFIX))
     }
 
     /// The path.
@@ -149,6 +211,9 @@ pub struct Attachment {
     pub file_name: FileName,
     /// Where the file lives.
     pub file_path: FilePath,
+    /// The stored upload behind it; `None` for a path recorded without one
+    /// (by an older backend, with the upload check switched off).
+    pub upload: Option<crate::UploadKey>,
     /// Whether the attachment is active.
     pub is_active: bool,
     /// Whether the attachment is deleted.
@@ -185,6 +250,35 @@ pub struct Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_file_names_are_made_safe() {
+        let safe = |raw: &str| FileName::sanitize(raw).as_str().to_owned();
+        assert_eq!(safe("../../x"), "x");
+        assert_eq!(safe("a/b"), "b");
+        assert_eq!(safe("C:\\Users\\me\\report.pdf"), "report.pdf");
+        assert_eq!(safe("evil\0name.txt"), "evilname.txt");
+        assert_eq!(safe("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(safe("what?.txt"), "what_.txt");
+        assert_eq!(safe("CON"), "_CON");
+        assert_eq!(safe("nul.txt"), "_nul.txt");
+        assert_eq!(safe("com1.log"), "_com1.log");
+        assert_eq!(safe("computer.log"), "computer.log");
+        assert_eq!(safe(".htaccess"), "_.htaccess");
+        assert_eq!(safe("name. . "), "name");
+        assert_eq!(safe(".."), "file");
+        assert_eq!(safe("../"), "file");
+        assert_eq!(safe(""), "file");
+        assert_eq!(safe("Résumé 履歴書.pdf"), "Résumé 履歴書.pdf");
+        let long = safe(&format!("{}.pdf", "é".repeat(300)));
+        assert_eq!(long.chars().count(), 255);
+        assert!(long.ends_with("é.pdf"));
+        // Every result is a valid file name.
+        for raw in ["../../x", "a/b", "\0", &"x".repeat(300), "CON", "\u{202E}"] {
+            let name = FileName::sanitize(raw);
+            assert_eq!(FileName::parse(name.as_str()), Ok(name));
+        }
+    }
 
     #[test]
     fn internal_notes_are_for_staff_only() {

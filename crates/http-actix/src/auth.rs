@@ -31,6 +31,8 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Arc<Validation>,
+    /// The key that signs download links, derived from the same secret.
+    link_key: Arc<[u8; 32]>,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -62,7 +64,13 @@ impl JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation: Arc::new(validation),
+            link_key: Arc::new(derive_key(secret, b"ticketd download links")),
         }
+    }
+
+    /// The key that signs download links.
+    pub(crate) fn link_key(&self) -> &[u8; 32] {
+        &self.link_key
     }
 
     /// Signs a token for `actor`, valid for `ttl_seconds`.
@@ -130,7 +138,17 @@ pub(crate) fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+/// A key for one purpose, derived from the shared secret (HMAC-SHA256 of the
+/// purpose), so that a link signature can never pass as a token's, or back.
+fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
+}
+
+pub(crate) fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     use actix_web::HttpMessage;
     // The rate limiter may have checked the token already.
     if let Some(Authenticated(actor)) = req.extensions().get::<Authenticated>() {

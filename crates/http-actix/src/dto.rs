@@ -365,6 +365,18 @@ pub struct AttachmentDto {
     /// Where the file lives.
     #[schema(example = "/uploads/attachment1.pdf")]
     pub file_path: String,
+    /// A link that downloads the file without the Authorization header (for
+    /// `<img>` tags and browsers) for a few minutes; read the ticket again for
+    /// a fresh one. `null` when no stored file is behind the attachment (one
+    /// recorded by an older backend).
+    #[schema(
+        required = true,
+        example = "/backend/api/support-ticket/uploads/3f9c2a7e5b1d4c8f9a0b1c2d3e4f5a6b?expires=1743501900&signature=5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592"
+    )]
+    pub download_url: Option<String>,
+    /// The upload behind it, to sign `download_url` with.
+    #[serde(skip)]
+    pub(crate) upload: Option<ticketd_domain::UploadKey>,
     /// Whether it is active.
     #[schema(example = true)]
     pub is_active: bool,
@@ -389,6 +401,8 @@ impl From<&Attachment> for AttachmentDto {
             message_id: a.message_id.get(),
             file_name: a.file_name.as_str().to_owned(),
             file_path: a.file_path.as_str().to_owned(),
+            download_url: None,
+            upload: a.upload.clone(),
             is_active: a.is_active,
             is_delete: a.is_delete,
             created_by_type: a.audit.created_by.user_type.into(),
@@ -483,6 +497,23 @@ pub struct TicketDetailsDto {
     pub ticket_message: Vec<MessageDto>,
 }
 
+impl TicketDetailsDto {
+    /// Gives each attachment with a stored file its download link.
+    pub(crate) fn with_links(
+        mut self,
+        link: impl Fn(&ticketd_domain::UploadKey) -> String,
+    ) -> Self {
+        for a in self
+            .ticket_message
+            .iter_mut()
+            .flat_map(|m| m.ticket_attachments.iter_mut())
+        {
+            a.download_url = a.upload.as_ref().map(&link);
+        }
+        self
+    }
+}
+
 impl From<&TicketDetails> for TicketDetailsDto {
     fn from(d: &TicketDetails) -> Self {
         Self {
@@ -558,6 +589,7 @@ impl AddMessageRequest {
                 attachments.push(NewAttachment {
                     file_name,
                     file_path,
+                    upload: None,
                 });
             }
         }

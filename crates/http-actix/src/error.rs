@@ -153,6 +153,8 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             AppError::Stale(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, m),
+            AppError::TooLarge(m) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, m),
+            AppError::UnsupportedType(m) => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, m),
             AppError::Unavailable(m) => ApiError::unavailable(m),
             AppError::Unexpected(e) => ApiError::internal(format!("{e:#}")),
         }

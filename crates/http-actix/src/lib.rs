@@ -11,6 +11,7 @@ pub mod auth;
 mod dto;
 mod envelope;
 mod error;
+mod files;
 mod input;
 mod limit;
 mod observe;
@@ -48,6 +49,8 @@ pub struct HttpSettings {
     /// How long a client may take to send the next part of a request body
     /// before it gets 408.
     pub body_timeout: std::time::Duration,
+    /// How long a `downloadUrl` in the ticket details works.
+    pub download_link_ttl: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -63,6 +66,7 @@ impl Default for HttpSettings {
                 burst: 60,
             },
             body_timeout: std::time::Duration::from_secs(10),
+            download_link_ttl: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -130,6 +134,10 @@ pub fn build_app(
         .openapi(openapi::base_document())
         .app_data(web::Data::new(desk))
         .app_data(web::Data::new(keys.clone()))
+        .app_data(web::Data::new(files::DownloadLinks::new(
+            &keys,
+            settings.download_link_ttl,
+        )))
         .app_data(BodyLimit {
             bytes: settings.json_limit,
             timeout: settings.body_timeout,

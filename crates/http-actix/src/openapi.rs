@@ -28,6 +28,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
     tags(
         (name = "Support", description = "Tickets, messages, status and the audit log"),
         (name = "Categories", description = "Ticket categories"),
+        (name = "Attachments", description = "Files to attach to messages: upload, then download"),
         (name = "Operations", description = "Health, readiness and metrics, for operators"),
     )
 )]

@@ -645,6 +645,7 @@ async fn get_ticket(
     id: web::Path<String>,
     req: HttpRequest,
     desk: web::Data<SupportDesk>,
+    links: web::Data<crate::files::DownloadLinks>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let q = QueryParams::parse(&req)?;
@@ -652,15 +653,20 @@ async fn get_ticket(
     let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
     checked(errors)?;
     let details = desk.ticket_details(&user.0, id, include_deleted).await?;
-    let (body, tag) = details_body(&details)?;
+    let (_, tag) = details_body(&details)?;
+    let now = chrono::Utc::now();
+    let linked = TicketDetailsDto::from(&details).with_links(|key| links.url(key, now));
+    let body = serde_json::to_vec(&Envelope::ok(TICKET_DETAILS, linked))
+        .map_err(|e| ApiError::internal(format!("serialising ticket details: {e}")))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
         .content_type("application/json")
         .body(body))
 }
 
-/// The details answer as bytes, and its entity tag: a hash of those bytes, so
-/// it changes whenever anything the caller sees of the ticket changes.
+/// The details answer as bytes (without download links), and its entity tag:
+/// a hash of those bytes, so it changes whenever anything the caller sees of
+/// the ticket changes, and not when only the links' expiry moves.
 fn details_body(details: &ticketd_ports::TicketDetails) -> Result<(Vec<u8>, String), ApiError> {
     let body = serde_json::to_vec(&Envelope::ok(
         TICKET_DETAILS,
@@ -959,6 +965,8 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
     >,
 > {
     utoipa_actix_web::scope(PREFIX)
+        .service(crate::files::upload_files)
+        .service(crate::files::download_file)
         .service(list_tickets)
         .service(open_ticket)
         .service(list_logs)

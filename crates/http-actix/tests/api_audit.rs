@@ -17,8 +17,8 @@ async fn each_change_writes_exactly_one_entry_naming_the_actor(db: &TestDatabase
     let c = customer("c1");
     let id = api.ticket(&c, cat, "Audit me").await;
     assert_eq!(api.log_count().await, 1);
-    api.post(&format!("{API}/{id}"), &agent(), json!({"message": "on it", "attachments": [
-        {"fileName": "a.pdf", "filePath": "/uploads/a.pdf"}, {"fileName": "b.pdf", "filePath": "/uploads/b.pdf"}]})).await.expect(200);
+    let files = [api.attachment(&agent(), "a.pdf").await, api.attachment(&agent(), "b.pdf").await];
+    api.post(&format!("{API}/{id}"), &agent(), json!({"message": "on it", "attachments": files})).await.expect(200);
     assert_eq!(api.log_count().await, 2, "one entry for a message with two attachments");
     api.put(&format!("{API}/{id}"), &admin(), json!({"status": 3})).await.expect(200);
     assert_eq!(api.log_count().await, 3);
@@ -56,7 +56,8 @@ async fn a_message_and_its_attachments_and_entry_land_together_or_not_at_all(db:
     let cat = api.category("General", 0).await;
     let c = customer("c1");
     let id = api.ticket(&c, cat, "Atomic").await;
-    let body = json!({"message": "with files", "attachments": [{"fileName": "a.pdf", "filePath": "/uploads/a.pdf"}]});
+    let file = api.attachment(&c, "a.pdf").await;
+    let body = json!({"message": "with files", "attachments": [file]});
     // Make the last write of the transaction (the log entry) fail.
     db.execute("ALTER TABLE ticket_logs RENAME TO ticket_logs_away");
     let r = api.post(&format!("{API}/{id}"), &c, body.clone()).await.expect_error(500);

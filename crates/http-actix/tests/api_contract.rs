@@ -24,15 +24,20 @@ async fn every_documented_response_is_reproduced_field_for_field(db: &TestDataba
     let id = created.data()["id"].as_i64().unwrap();
     assert_eq!(created.header("location"), Some(format!("{API}/{id}").as_str()));
 
+    // The documented request, with the path of a real upload (the documented
+    // `/uploads/attachment1.pdf` names no file here; see the next test).
+    let mut request = doc["requests"]["addMessage"].clone();
+    let uploaded = api.upload(&user, "attachment1.pdf", PDF).await;
+    request["attachments"][0]["filePath"] = uploaded["filePath"].clone();
     let added = api
-        .post(&format!("{API}/{id}"), &user, doc["requests"]["addMessage"].clone())
+        .post(&format!("{API}/{id}"), &user, request.clone())
         .await
         .expect(200);
     assert_same_shape(&doc["responses"]["addMessage"], &added.body, "addMessage");
     assert_eq!(added.body["message"], "Message and attachments added successfully");
     assert_eq!(added.data()["ticketId"], json!(id));
     assert_eq!(added.data()["message"], "Can you provide an update on my request?");
-    assert_eq!(added.data()["attachments"], doc["requests"]["addMessage"]["attachments"]);
+    assert_eq!(added.data()["attachments"], request["attachments"]);
 
     let details = api.get(&format!("{API}/{id}"), &user).await.expect(200);
     assert_same_shape(&doc["responses"]["ticketDetails"], &details.body, "ticketDetails");
@@ -46,7 +51,7 @@ async fn every_documented_response_is_reproduced_field_for_field(db: &TestDataba
     assert_eq!(d["subCategoryId"], json!(sub));
     assert_eq!(d["ticketMessage"][0]["senderId"], "user01");
     assert_eq!(d["ticketMessage"][0]["senderType"], "customer");
-    assert_eq!(d["ticketMessage"][0]["ticketAttachments"][0]["filePath"], "/uploads/attachment1.pdf");
+    assert_eq!(d["ticketMessage"][0]["ticketAttachments"][0]["filePath"], uploaded["filePath"]);
 
     let list = api.get(API, &user).await.expect(200);
     assert_same_shape(&doc["responses"]["listTickets"], &list.body, "listTickets");

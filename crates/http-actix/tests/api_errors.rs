@@ -288,7 +288,7 @@ async fn oversized_bodies_get_413_and_other_content_types_415(db: &TestDatabase)
 #[actix_web::test]
 async fn an_unreachable_database_gets_503_with_retry_after() {
     let store = Arc::new(InMemoryStore::new());
-    let desk = SupportDesk::new(store.clone(), Arc::new(SystemClock));
+    let desk = SupportDesk::new(store.clone(), memory_files(), Arc::new(SystemClock));
     let api = api_over(desk).await;
     store.set_unavailable(true);
     for path in [

@@ -18,7 +18,12 @@ use ticketd_store_diesel::test_on_both_databases;
 #[actix_web::test]
 async fn readiness_follows_the_database_and_liveness_does_not() {
     let store = Arc::new(InMemoryStore::new());
-    let api = api_over(SupportDesk::new(store.clone(), Arc::new(SystemClock))).await;
+    let api = api_over(SupportDesk::new(
+        store.clone(),
+        memory_files(),
+        Arc::new(SystemClock),
+    ))
+    .await;
     let r = api
         .call(Method::GET, "/ready", None, None)
         .await
@@ -98,7 +103,11 @@ async fn callers_over_their_rate_get_429_with_retry_after_and_limit_headers() {
         per_minute: 6,
         burst: 2,
     };
-    let api = api_with(SupportDesk::new(store, Arc::new(SystemClock)), limited).await;
+    let api = api_with(
+        SupportDesk::new(store, memory_files(), Arc::new(SystemClock)),
+        limited,
+    )
+    .await;
     let c1 = customer("c1");
     for remaining in ["2", "1", "0"] {
         let r = api.get(API, &c1).await.expect(200);

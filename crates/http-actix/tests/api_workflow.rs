@@ -225,9 +225,10 @@ async fn internal_notes_never_reach_customers(db: &TestDatabase) {
     let id = api.ticket(&c, cat, "Secretive").await;
     let path = format!("{API}/{id}");
     api.post(&path, &c, json!({"message": "public question"})).await.expect(200);
+    let evidence = api.attachment(&agent(), "evidence.pdf").await;
     let note = api
         .post(&path, &agent(), json!({"message": "customer is on the fraud list", "visibility": "internal",
-            "attachments": [{"fileName": "evidence.pdf", "filePath": "/uploads/evidence.pdf"}]}))
+            "attachments": [evidence]}))
         .await
         .expect(200);
     assert_eq!(note.data()["visibility"], "internal");

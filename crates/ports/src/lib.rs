@@ -1,15 +1,17 @@
 //! The ports of ticketd: the traits its use cases need from the outside world
-//! (storage of tickets, categories and the audit log; a clock), the values that
-//! cross them, and the errors they return.
+//! (storage of tickets, categories, the audit log, uploads and their bytes; a
+//! clock), the values that cross them, and the errors they return.
 //!
-//! An adapter (the diesel store, say) implements these traits; the use cases in
-//! `ticketd-app` hold them as `Arc<dyn Trait>` and never know which adapter is
-//! behind them. With the `testing` feature, `testing::InMemoryStore` implements
-//! every storage trait in memory, for fast tests of the use cases.
+//! An adapter (the diesel store, the object-store file adapter) implements
+//! these traits; the use cases in `ticketd-app` hold them as `Arc<dyn Trait>`
+//! and never know which adapter is behind them. With the `testing` feature,
+//! `testing::InMemoryStore` implements every record port in memory and
+//! `testing::InMemoryFiles` the file store, for fast tests of the use cases.
 #![deny(missing_docs)]
 
 mod clock;
 mod error;
+mod files;
 mod model;
 mod repos;
 #[cfg(feature = "testing")]
@@ -17,11 +19,12 @@ pub mod testing;
 
 pub use clock::{Clock, SystemClock};
 pub use error::RepoError;
+pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
-    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, SortField,
-    StatusChange, TicketDetails, TicketFilter, TicketSort, TicketUpdate, TicketView,
+    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page,
+    SortField, StatusChange, TicketDetails, TicketFilter, TicketSort, TicketUpdate, TicketView,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
-    TicketRepository, UserDirectory,
+    TicketRepository, UploadRepository, UserDirectory,
 };

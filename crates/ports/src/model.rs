@@ -1,7 +1,7 @@
 use ticketd_domain::{
     Actor, Category, CategoryId, CategoryName, Description, FieldChange, FileName, FilePath,
     Keyword, LogAction, Message, MessageBody, Priority, RefId, Subject, Ticket, TicketId,
-    TicketStatus, Timestamp, UserId, UserType, Visibility,
+    TicketStatus, Timestamp, UploadKey, UserId, UserType, Visibility,
 };
 
 /// A ticket to store. The store assigns the id.
@@ -69,6 +69,29 @@ pub struct NewAttachment {
     pub file_name: FileName,
     /// Where the file lives.
     pub file_path: FilePath,
+    /// The upload it attaches, checked by the caller to be the sender's and
+    /// unattached. The store refuses (`Conflict`) an upload that is attached
+    /// already or gone.
+    pub upload: Option<UploadKey>,
+}
+
+/// A file just stored, to record as an upload of its owner.
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    /// Its key, which names its bytes in the file store.
+    pub key: UploadKey,
+    /// Who uploaded it.
+    pub owner: Actor,
+    /// Its safe name.
+    pub file_name: FileName,
+    /// Its sniffed media type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The SHA-256 of its bytes, in lowercase hexadecimal.
+    pub sha256: String,
+    /// When it was uploaded.
+    pub at: Timestamp,
 }
 
 /// A message to store on a ticket.

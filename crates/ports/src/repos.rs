@@ -1,10 +1,13 @@
 use async_trait::async_trait;
-use ticketd_domain::{Actor, Category, CategoryId, LogEntry, Message, TicketId, UserId, UserType};
+use ticketd_domain::{
+    Actor, Category, CategoryId, LogEntry, Message, TicketId, Timestamp, Upload, UploadKey, UserId,
+    UserType,
+};
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, StatusChange, TicketDetails,
-    TicketFilter, TicketUpdate, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, StatusChange,
+    TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 
 /// Stores tickets and their messages. Every write takes the log entry that
@@ -165,4 +168,29 @@ pub trait IdempotencyStore: Send + Sync {
 
     /// Forgets keys claimed before `before`; returns how many.
     async fn forget_before(&self, before: ticketd_domain::Timestamp) -> Result<u64, RepoError>;
+}
+
+/// Records of uploaded files: whose they are, what they hold, and which
+/// message (if any) they are attached to. The bytes live in a
+/// [`FileStore`](crate::FileStore).
+#[async_trait]
+pub trait UploadRepository: Send + Sync {
+    /// Records uploads, all in one transaction: all land or none does.
+    async fn create_uploads(&self, uploads: Vec<NewUpload>) -> Result<Vec<Upload>, RepoError>;
+
+    /// An upload with where it is attached, or `None`.
+    async fn get_upload(&self, key: &UploadKey) -> Result<Option<Upload>, RepoError>;
+
+    /// Deletes the records of at most `limit` uploads made before
+    /// `created_before` that are attached to nothing, and returns their keys
+    /// (whose files the caller then removes). An upload being attached at the
+    /// same moment is either attached or deleted, never both.
+    async fn delete_unattached_uploads(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadKey>, RepoError>;
+
+    /// Which of `keys` name a recorded upload.
+    async fn recorded_uploads(&self, keys: &[UploadKey]) -> Result<Vec<UploadKey>, RepoError>;
 }

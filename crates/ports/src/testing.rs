@@ -10,17 +10,18 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use ticketd_domain::{
     Actor, Attachment, AttachmentId, Audit, Category, CategoryId, LogEntry, LogEntryId, Message,
-    MessageId, Ticket, TicketId, UserId, UserType, fold_case, search_text,
+    MessageId, Ticket, TicketId, Timestamp, Upload, UploadKey, UserId, UserType, fold_case,
+    search_text,
 };
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, Page, SortField, StatusChange,
-    TicketDetails, TicketFilter, TicketUpdate, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, SortField,
+    StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 use crate::repos::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
-    TicketRepository, UserDirectory,
+    TicketRepository, UploadRepository, UserDirectory,
 };
 
 /// A claimed idempotency key: the request's hash, its answer once there is
@@ -36,6 +37,7 @@ struct State {
     users: Vec<(UserId, UserType)>,
     idempotency: Vec<((UserId, String), KeyRecord)>,
     next_attachment: i64,
+    uploads: Vec<Upload>,
     unavailable: bool,
 }
 
@@ -60,6 +62,15 @@ impl InMemoryStore {
     /// Every log entry stored, oldest first.
     pub fn all_logs(&self) -> Vec<LogEntry> {
         self.lock_raw().logs.clone()
+    }
+
+    /// The keys of every upload recorded.
+    pub fn all_upload_keys(&self) -> Vec<ticketd_domain::UploadKey> {
+        self.lock_raw()
+            .uploads
+            .iter()
+            .map(|u| u.key.clone())
+            .collect()
     }
 
     /// Every message stored, oldest first.
@@ -283,6 +294,31 @@ impl TicketRepository for InMemoryStore {
             ));
         }
         let message_id = MessageId(s.messages.len() as i64 + 1);
+        for (i, a) in new.attachments.iter().enumerate() {
+            if let Some(key) = &a.upload {
+                let free = s
+                    .uploads
+                    .iter()
+                    .any(|u| &u.key == key && u.attached_to.is_none());
+                let twice = new.attachments[..i].iter().any(|b| b.upload == a.upload);
+                if !free || twice {
+                    return Err(RepoError::Conflict(format!(
+                        "upload {key} is attached already or gone"
+                    )));
+                }
+            }
+        }
+        for a in &new.attachments {
+            if let Some(key) = &a.upload
+                && let Some(u) = s.uploads.iter_mut().find(|u| &u.key == key)
+            {
+                u.attached_to = Some(ticketd_domain::AttachedTo {
+                    ticket_id: id,
+                    message_id,
+                    visibility: new.visibility,
+                });
+            }
+        }
         let audit = Audit::new(&new.sender, new.at);
         let mut attachments = Vec::with_capacity(new.attachments.len());
         for a in new.attachments {
@@ -293,6 +329,7 @@ impl TicketRepository for InMemoryStore {
                 ticket_id: id,
                 file_name: a.file_name,
                 file_path: a.file_path,
+                upload: a.upload,
                 is_active: true,
                 is_delete: false,
                 audit: audit.clone(),
@@ -529,5 +566,166 @@ impl IdempotencyStore for InMemoryStore {
         s.idempotency
             .retain(|(_, KeyRecord(_, _, at))| *at >= before);
         Ok((n - s.idempotency.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl UploadRepository for InMemoryStore {
+    async fn create_uploads(&self, uploads: Vec<NewUpload>) -> Result<Vec<Upload>, RepoError> {
+        let mut s = self.lock()?;
+        if uploads
+            .iter()
+            .any(|n| s.uploads.iter().any(|u| u.key == n.key))
+        {
+            return Err(RepoError::Conflict("upload key taken".into()));
+        }
+        let made: Vec<Upload> = uploads
+            .into_iter()
+            .map(|n| Upload {
+                key: n.key,
+                owner: n.owner,
+                file_name: n.file_name,
+                content_type: n.content_type,
+                size: n.size,
+                sha256: n.sha256,
+                created_at: n.at,
+                attached_to: None,
+            })
+            .collect();
+        s.uploads.extend(made.iter().cloned());
+        Ok(made)
+    }
+
+    async fn get_upload(&self, key: &UploadKey) -> Result<Option<Upload>, RepoError> {
+        let s = self.lock()?;
+        Ok(s.uploads.iter().find(|u| &u.key == key).cloned())
+    }
+
+    async fn delete_unattached_uploads(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadKey>, RepoError> {
+        let mut s = self.lock()?;
+        let doomed: Vec<UploadKey> = s
+            .uploads
+            .iter()
+            .filter(|u| u.attached_to.is_none() && u.created_at < created_before)
+            .take(limit as usize)
+            .map(|u| u.key.clone())
+            .collect();
+        s.uploads.retain(|u| !doomed.contains(&u.key));
+        Ok(doomed)
+    }
+
+    async fn recorded_uploads(&self, keys: &[UploadKey]) -> Result<Vec<UploadKey>, RepoError> {
+        let s = self.lock()?;
+        Ok(keys
+            .iter()
+            .filter(|k| s.uploads.iter().any(|u| &u.key == *k))
+            .cloned()
+            .collect())
+    }
+}
+
+/// A [`FileStore`](crate::FileStore) in memory, with the same rules as a real
+/// one: a file is readable only once its writer finishes.
+#[derive(Default)]
+pub struct InMemoryFiles {
+    files: Mutex<Vec<(UploadKey, Vec<u8>, Timestamp)>>,
+}
+
+impl InMemoryFiles {
+    /// No files.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The keys of every finished file.
+    pub fn keys(&self) -> Vec<UploadKey> {
+        self.lock().iter().map(|(k, _, _)| k.clone()).collect()
+    }
+
+    /// Stores a finished file directly, as written at `at`.
+    pub fn insert(&self, key: UploadKey, bytes: Vec<u8>, at: Timestamp) {
+        self.lock().push((key, bytes, at));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<(UploadKey, Vec<u8>, Timestamp)>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct MemoryWriter {
+    files: std::sync::Arc<InMemoryFiles>,
+    key: UploadKey,
+    bytes: Vec<u8>,
+}
+
+#[async_trait]
+impl crate::FileStore for std::sync::Arc<InMemoryFiles> {
+    async fn create(&self, key: &UploadKey) -> Result<Box<dyn crate::FileWriter>, RepoError> {
+        Ok(Box::new(MemoryWriter {
+            files: self.clone(),
+            key: key.clone(),
+            bytes: Vec::new(),
+        }))
+    }
+
+    async fn open(&self, key: &UploadKey) -> Result<Option<crate::StoredFile>, RepoError> {
+        let files = self.lock();
+        Ok(files.iter().find(|(k, _, _)| k == key).map(|(_, b, _)| {
+            let chunk = bytes::Bytes::from(b.clone());
+            crate::StoredFile {
+                size: b.len() as u64,
+                bytes: Box::pin(Once(Some(Ok(chunk)))),
+            }
+        }))
+    }
+
+    async fn delete(&self, key: &UploadKey) -> Result<(), RepoError> {
+        self.lock().retain(|(k, _, _)| k != key);
+        Ok(())
+    }
+
+    async fn list_written_before(&self, before: Timestamp) -> Result<Vec<UploadKey>, RepoError> {
+        Ok(self
+            .lock()
+            .iter()
+            .filter(|(_, _, at)| *at < before)
+            .map(|(k, _, _)| k.clone())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl crate::FileWriter for MemoryWriter {
+    async fn write(&mut self, chunk: bytes::Bytes) -> Result<(), RepoError> {
+        self.bytes.extend_from_slice(&chunk);
+        Ok(())
+    }
+
+    async fn finish(self: Box<Self>) -> Result<(), RepoError> {
+        let this = *self;
+        this.files.insert(this.key, this.bytes, chrono::Utc::now());
+        Ok(())
+    }
+
+    async fn abort(self: Box<Self>) -> Result<(), RepoError> {
+        Ok(())
+    }
+}
+
+/// A stream of one item.
+struct Once<T>(Option<T>);
+
+impl<T: Unpin> futures_core::Stream for Once<T> {
+    type Item = T;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T>> {
+        std::task::Poll::Ready(self.0.take())
     }
 }

@@ -33,6 +33,24 @@ pub struct Config {
     /// `TICKETD_ANON_RATE_LIMIT_PER_MINUTE` / `TICKETD_ANON_RATE_LIMIT_BURST`:
     /// requests per client address without a valid token (0 turns it off).
     pub anonymous_rate: (u32, u32),
+    /// `TICKETD_STORAGE_URL`: where uploaded files live: `file:///dir`, or an
+    /// object store (`s3://bucket/prefix`, `gs://...`, `az://...`) when built
+    /// with its feature. Default: the `uploads` folder of the data directory.
+    pub storage_url: Option<String>,
+    /// `TICKETD_UPLOAD_MAX_FILE_BYTES` / `TICKETD_UPLOAD_MAX_REQUEST_BYTES`:
+    /// the largest file, and the most bytes of files per upload request.
+    pub upload_max_file: u64,
+    /// See `upload_max_file`.
+    pub upload_max_request: u64,
+    /// `TICKETD_REQUIRE_UPLOADED_ATTACHMENTS`: whether an attachment's
+    /// `filePath` must name an unattached upload of the sender (default true).
+    pub require_uploaded: bool,
+    /// `TICKETD_DOWNLOAD_LINK_TTL_SECS`: how long a `downloadUrl` works.
+    pub download_link_ttl: Duration,
+    /// `TICKETD_UPLOAD_RETENTION_SECS`: how long an upload may stay unattached.
+    pub upload_retention: Duration,
+    /// `TICKETD_UPLOAD_SWEEP_INTERVAL_SECS`: how often unattached uploads are swept.
+    pub upload_sweep_interval: Duration,
 }
 
 /// Smallest secret accepted: HS256 wants at least 256 bits.
@@ -40,6 +58,15 @@ pub const MIN_SECRET_LEN: usize = 32;
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
+    match var(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(v) => bail!("{name} must be true or false, not {v:?}"),
+    }
 }
 
 fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
@@ -73,6 +100,24 @@ impl Config {
             number("TICKETD_ANON_RATE_LIMIT_PER_MINUTE", 120)?,
             number("TICKETD_ANON_RATE_LIMIT_BURST", 60)?,
         );
+        let upload_max_file: u64 = number("TICKETD_UPLOAD_MAX_FILE_BYTES", 10 * 1024 * 1024)?;
+        let upload_max_request: u64 = number("TICKETD_UPLOAD_MAX_REQUEST_BYTES", 50 * 1024 * 1024)?;
+        let link_ttl: u64 = number("TICKETD_DOWNLOAD_LINK_TTL_SECS", 300)?;
+        let retention: u64 = number("TICKETD_UPLOAD_RETENTION_SECS", 24 * 3600)?;
+        let sweep: u64 = number("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", 3600)?;
+        if [
+            upload_max_file,
+            upload_max_request,
+            link_ttl,
+            retention,
+            sweep,
+        ]
+        .contains(&0)
+        {
+            bail!(
+                "upload limits, the download link TTL, the upload retention and the sweep interval must be above 0"
+            );
+        }
         if pool_size == 0
             || acquire == 0
             || json_limit == 0
@@ -95,6 +140,13 @@ impl Config {
             client_timeout: Duration::from_secs(client_timeout),
             user_rate,
             anonymous_rate,
+            storage_url: var("TICKETD_STORAGE_URL"),
+            upload_max_file,
+            upload_max_request,
+            require_uploaded: flag("TICKETD_REQUIRE_UPLOADED_ATTACHMENTS", true)?,
+            download_link_ttl: Duration::from_secs(link_ttl),
+            upload_retention: Duration::from_secs(retention),
+            upload_sweep_interval: Duration::from_secs(sweep),
         })
     }
 
@@ -181,6 +233,13 @@ mod tests {
             client_timeout: Duration::from_secs(1),
             user_rate: (0, 0),
             anonymous_rate: (0, 0),
+            storage_url: None,
+            upload_max_file: 1,
+            upload_max_request: 1,
+            require_uploaded: true,
+            download_link_ttl: Duration::from_secs(1),
+            upload_retention: Duration::from_secs(1),
+            upload_sweep_interval: Duration::from_secs(1),
         };
         assert!(config.jwt_secret().is_err());
     }

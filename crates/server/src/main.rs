@@ -7,8 +7,9 @@ use std::sync::Arc;
 use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use ticketd_app::SupportDesk;
+use ticketd_app::{AttachmentPolicy, SupportDesk};
 use ticketd_domain::{Actor, UserId, UserType};
+use ticketd_files::ObjectFiles;
 use ticketd_http_actix::{
     HttpSettings, HttpShared, JwtKeys, RateLimit, build_app, current_request_id,
 };
@@ -57,6 +58,30 @@ fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&config.database_url, &options).context("opening the database")
 }
 
+fn open_files(config: &Config) -> anyhow::Result<ObjectFiles> {
+    match &config.storage_url {
+        Some(url) => ObjectFiles::open(url),
+        None => ObjectFiles::local(&config.data_dir.join("uploads")),
+    }
+    .context("opening the file storage (TICKETD_STORAGE_URL)")
+}
+
+/// Removes uploads never attached, at start and then every `interval`.
+async fn sweep_uploads(desk: SupportDesk, interval: std::time::Duration) {
+    loop {
+        match desk.sweep_uploads().await {
+            Ok(report) if report.uploads + report.orphan_files > 0 => log::info!(
+                "swept {} unattached uploads and {} files no upload names",
+                report.uploads,
+                report.orphan_files
+            ),
+            Ok(_) => {}
+            Err(e) => log::warn!("sweeping unattached uploads failed (retrying later): {e}"),
+        }
+        actix_web::rt::time::sleep(interval).await;
+    }
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
     let store = {
@@ -67,13 +92,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     log::info!("using {}", store.describe());
     let store = Arc::new(store);
-    let desk = SupportDesk::new(store.clone(), Arc::new(SystemClock));
+    let files = open_files(&config)?;
+    log::info!("keeping uploaded files in {}", files.describe());
+    let policy = AttachmentPolicy {
+        max_file_bytes: config.upload_max_file,
+        max_request_bytes: config.upload_max_request,
+        require_uploaded: config.require_uploaded,
+        retention: chrono::Duration::from_std(config.upload_retention)
+            .context("TICKETD_UPLOAD_RETENTION_SECS is too large")?,
+        ..AttachmentPolicy::default()
+    };
+    let desk = SupportDesk::new(store.clone(), Arc::new(files), Arc::new(SystemClock))
+        .with_attachment_policy(policy);
+    actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval));
     let rate = |(per_minute, burst): (u32, u32)| RateLimit { per_minute, burst };
     let settings = HttpSettings {
         json_limit: config.json_limit,
         user_rate: rate(config.user_rate),
         anonymous_rate: rate(config.anonymous_rate),
         body_timeout: config.client_timeout,
+        download_link_ttl: config.download_link_ttl,
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.

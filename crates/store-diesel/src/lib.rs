@@ -17,6 +17,7 @@ mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;
+mod uploads;
 mod users;
 
 use std::sync::{Arc, Mutex};

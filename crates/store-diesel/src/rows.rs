@@ -7,7 +7,7 @@ use ticketd_domain::{
     Actor, Attachment, AttachmentId, Audit, Category, CategoryId, CategoryName, ChangedField,
     Description, FieldChange, FileName, FilePath, LogAction, LogEntry, LogEntryId, Message,
     MessageBody, MessageId, Priority, RefId, Subject, Ticket, TicketId, TicketStatus, Timestamp,
-    UserId, UserType, Visibility,
+    UploadKey, UserId, UserType, Visibility,
 };
 use ticketd_ports::RepoError;
 
@@ -17,11 +17,13 @@ pub(crate) fn to_db_time(t: Timestamp) -> NaiveDateTime {
     t.naive_utc()
 }
 
-fn from_db_time(t: NaiveDateTime) -> Timestamp {
+pub(crate) fn from_db_time(t: NaiveDateTime) -> Timestamp {
     Utc.from_utc_datetime(&t)
 }
 
-fn corrupt(what: &str) -> impl FnOnce(ticketd_domain::ValidationError) -> RepoError + '_ {
+pub(crate) fn corrupt(
+    what: &str,
+) -> impl FnOnce(ticketd_domain::ValidationError) -> RepoError + '_ {
     move |e| RepoError::Unexpected(anyhow::anyhow!("stored {what} is invalid: {e}"))
 }
 
@@ -253,6 +255,7 @@ pub(crate) struct AttachmentRow {
     pub ticket_id: i64,
     pub file_name: String,
     pub file_path: String,
+    pub upload_key: Option<String>,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,
@@ -271,6 +274,11 @@ impl AttachmentRow {
             ticket_id: TicketId(self.ticket_id),
             file_name: FileName::parse(self.file_name).map_err(corrupt("file name"))?,
             file_path: FilePath::parse(self.file_path).map_err(corrupt("file path"))?,
+            upload: self
+                .upload_key
+                .map(|k| UploadKey::parse(&k))
+                .transpose()
+                .map_err(corrupt("upload key"))?,
             is_active: self.is_active,
             is_delete: self.is_delete,
             audit: audit_of!(self).into_audit()?,
@@ -285,6 +293,7 @@ pub(crate) struct NewAttachmentRow {
     pub ticket_id: i64,
     pub file_name: String,
     pub file_path: String,
+    pub upload_key: Option<String>,
     pub is_active: bool,
     pub is_delete: bool,
     pub created_by: String,

@@ -70,6 +70,7 @@ diesel::table! {
         ticket_id -> BigInt,
         file_name -> Text,
         file_path -> Text,
+        upload_key -> Nullable<Text>,
         is_active -> Bool,
         is_delete -> Bool,
         created_by -> Text,
@@ -122,6 +123,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uploads (upload_key) {
+        upload_key -> Text,
+        owner_id -> Text,
+        owner_type -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(ticket_logs -> tickets (ticket_id));
 diesel::joinable!(ticket_attachments -> ticket_messages (message_id));
@@ -134,4 +148,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_logs,
     users,
     idempotency_keys,
+    uploads,
 );

@@ -392,6 +392,7 @@ impl TicketRepository for Store {
                         ticket_id: id.get(),
                         file_name: a.file_name.as_str().to_owned(),
                         file_path: a.file_path.as_str().to_owned(),
+                        upload_key: a.upload.as_ref().map(|k| k.as_str().to_owned()),
                         is_active: true,
                         is_delete: false,
                         created_by: sender_id.clone(),
@@ -402,7 +403,7 @@ impl TicketRepository for Store {
                         modified_date: at,
                     })
                     .execute(conn)
-                    .map_err(db_error)?;
+                    .map_err(attach_error)?;
             }
             insert_log(conn, id, &log)?;
             if let Some(r) = &reopen {
@@ -475,5 +476,17 @@ impl TicketRepository for Store {
             load_view(conn, id)?.ok_or(RepoError::NotFound)
         })
         .await
+    }
+}
+
+/// An attachment naming an upload that is attached already (unique index) or
+/// gone (foreign key) is a conflict the caller resolves by checking again.
+fn attach_error(e: diesel::result::Error) -> RepoError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            RepoError::Conflict("the upload is gone".into())
+        }
+        other => db_error(other),
     }
 }

@@ -9,12 +9,12 @@ use chrono::{Duration, TimeZone, Utc};
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, ChangedField, Description, FieldChange, FileName, FilePath,
     Keyword, LogAction, MessageBody, Priority, RefId, Subject, TicketId, TicketStatus, Timestamp,
-    UserId, UserType, Visibility,
+    UploadKey, UserId, UserType, Visibility,
 };
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
-    NewMessage, NewTicket, Page, RepoError, StatusChange, TicketFilter, TicketRepository,
-    TicketUpdate,
+    NewMessage, NewTicket, NewUpload, Page, RepoError, StatusChange, TicketFilter,
+    TicketRepository, TicketUpdate, UploadRepository,
 };
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
@@ -94,6 +94,7 @@ fn message(actor: &Actor, text: &str, files: &[&str]) -> NewMessage {
             .map(|f| NewAttachment {
                 file_name: FileName::parse(*f).unwrap(),
                 file_path: FilePath::parse(format!("/uploads/{f}")).unwrap(),
+                upload: None,
             })
             .collect(),
         visibility: Visibility::Public,
@@ -116,7 +117,137 @@ fn keyword(k: &str) -> TicketFilter {
     }
 }
 
+fn new_upload(owner: &Actor, name: &str, at: Timestamp) -> NewUpload {
+    NewUpload {
+        key: UploadKey::from_random(rand::random()),
+        owner: owner.clone(),
+        file_name: FileName::parse(name).unwrap(),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        sha256: "ab".repeat(32),
+        at,
+    }
+}
+
+fn attaching(actor: &Actor, key: &UploadKey, visibility: Visibility) -> NewMessage {
+    NewMessage {
+        sender: actor.clone(),
+        body: None,
+        attachments: vec![NewAttachment {
+            file_name: FileName::parse("shown.pdf").unwrap(),
+            file_path: key.file_path(),
+            upload: Some(key.clone()),
+        }],
+        visibility,
+        at: t0() + Duration::minutes(5),
+    }
+}
+
 test_on_both_databases! { tokio::test(flavor = "multi_thread");
+
+async fn an_upload_reads_back_and_knows_where_it_is_attached(db: &TestDatabase) {
+    let cat = category(db, "Refund", None).await;
+    let c = who("c1", UserType::Customer);
+    let agent = who("agent1", UserType::Agent);
+    let id = ticket(db, cat, "c1", "Refund", t0()).await;
+    let made = db
+        .store
+        .create_uploads(vec![new_upload(&c, "a.pdf", t0()), new_upload(&agent, "Résumé.pdf", t0())])
+        .await
+        .unwrap();
+    let read = db.store.get_upload(&made[0].key).await.unwrap().unwrap();
+    assert_eq!(read, made[0]);
+    assert_eq!(read.size, 1234);
+    assert_eq!(read.owner, c);
+    assert_eq!(read.attached_to, None);
+    let note = db
+        .store
+        .add_message(
+            id,
+            attaching(&agent, &made[1].key, Visibility::Internal),
+            log(LogAction::AddedMessage, &agent, t0()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(note.attachments[0].upload, Some(made[1].key.clone()));
+    let read = db.store.get_upload(&made[1].key).await.unwrap().unwrap();
+    let at = read.attached_to.unwrap();
+    assert_eq!((at.ticket_id, at.message_id, at.visibility), (id, note.id, Visibility::Internal));
+    assert_eq!(read.file_name.as_str(), "Résumé.pdf");
+    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    assert_eq!(details.messages[0].attachments[0].upload, Some(made[1].key.clone()));
+    let unknown = UploadKey::from_random([1; 16]);
+    assert!(db.store.get_upload(&unknown).await.unwrap().is_none());
+    let known = db.store.recorded_uploads(&[unknown, made[0].key.clone()]).await.unwrap();
+    assert_eq!(known, vec![made[0].key.clone()]);
+}
+
+async fn an_upload_is_attached_once_and_a_swept_one_not_at_all(db: &TestDatabase) {
+    let cat = category(db, "Refund", None).await;
+    let c = who("c1", UserType::Customer);
+    let id = ticket(db, cat, "c1", "Refund", t0()).await;
+    let made = db
+        .store
+        .create_uploads(vec![new_upload(&c, "a.pdf", t0()), new_upload(&c, "b.pdf", t0())])
+        .await
+        .unwrap();
+    let add = |key: &UploadKey| {
+        db.store.add_message(
+            id,
+            attaching(&c, key, Visibility::Public),
+            log(LogAction::AddedMessage, &c, t0()),
+            None,
+        )
+    };
+    add(&made[0].key).await.unwrap();
+    assert!(matches!(add(&made[0].key).await, Err(RepoError::Conflict(_))));
+    let swept = db
+        .store
+        .delete_unattached_uploads(t0() + Duration::hours(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(swept, vec![made[1].key.clone()]);
+    assert!(matches!(add(&made[1].key).await, Err(RepoError::Conflict(_))));
+    // One message (the first), two log entries (opened, one message).
+    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    assert_eq!(details.messages.len(), 1);
+    assert_eq!(log_count(db, id).await, 2);
+}
+
+async fn the_sweep_takes_only_old_unattached_uploads(db: &TestDatabase) {
+    let cat = category(db, "Refund", None).await;
+    let c = who("c1", UserType::Customer);
+    let id = ticket(db, cat, "c1", "Refund", t0()).await;
+    let old = t0() - Duration::hours(30);
+    let made = db
+        .store
+        .create_uploads(vec![
+            new_upload(&c, "old-attached.pdf", old),
+            new_upload(&c, "old.pdf", old),
+            new_upload(&c, "new.pdf", t0()),
+        ])
+        .await
+        .unwrap();
+    db.store
+        .add_message(
+            id,
+            attaching(&c, &made[0].key, Visibility::Public),
+            log(LogAction::AddedMessage, &c, t0()),
+            None,
+        )
+        .await
+        .unwrap();
+    let cutoff = t0() - Duration::hours(24);
+    assert_eq!(
+        db.store.delete_unattached_uploads(cutoff, 100).await.unwrap(),
+        vec![made[1].key.clone()]
+    );
+    assert!(db.store.delete_unattached_uploads(cutoff, 100).await.unwrap().is_empty());
+    assert!(db.store.get_upload(&made[0].key).await.unwrap().is_some());
+    assert!(db.store.get_upload(&made[1].key).await.unwrap().is_none());
+    assert!(db.store.get_upload(&made[2].key).await.unwrap().is_some());
+}
 
 async fn a_created_ticket_reads_back_field_for_field(db: &TestDatabase) {
     let top = category(db, "Refund", None).await;

@@ -78,6 +78,13 @@ impl Resp {
 pub struct TestApi<S> {
     pub app: S,
     pub keys: JwtKeys,
+    /// The directory of uploaded files, removed when the test ends.
+    pub files: Option<tempfile::TempDir>,
+}
+
+/// A file store in memory, for desks over the in-memory store.
+pub fn memory_files() -> Arc<dyn ticketd_ports::FileStore> {
+    Arc::new(Arc::new(ticketd_ports::testing::InMemoryFiles::new()))
 }
 
 pub fn keys() -> JwtKeys {
@@ -92,6 +99,7 @@ pub fn settings() -> HttpSettings {
         user_rate: ticketd_http_actix::RateLimit::OFF,
         anonymous_rate: ticketd_http_actix::RateLimit::OFF,
         body_timeout: std::time::Duration::from_secs(10),
+        download_link_ttl: std::time::Duration::from_secs(300),
     }
 }
 
@@ -111,7 +119,11 @@ pub async fn api_with(
 > {
     let shared = ticketd_http_actix::HttpShared::new(&settings);
     let app = test::init_service(build_app(desk, keys(), settings, shared)).await;
-    TestApi { app, keys: keys() }
+    TestApi {
+        app,
+        keys: keys(),
+        files: None,
+    }
 }
 
 pub async fn api(
@@ -119,9 +131,32 @@ pub async fn api(
 ) -> TestApi<
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
+    api_and_desk(db).await.0
+}
+
+/// An app over `db` with uploaded files in a directory of their own, and the
+/// desk behind it, for tests that change its policy or sweep.
+pub async fn api_and_desk(
+    db: &TestDatabase,
+) -> (
+    TestApi<
+        impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+    >,
+    SupportDesk,
+) {
+    let (desk, dir) = desk_over(db);
+    let mut api = api_over(desk.clone()).await;
+    api.files = Some(dir);
+    (api, desk)
+}
+
+/// A desk over `db`, keeping files in a new temporary directory.
+pub fn desk_over(db: &TestDatabase) -> (SupportDesk, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = ticketd_files::ObjectFiles::local(dir.path()).unwrap();
     let store = Arc::new(db.store.clone());
-    let desk = SupportDesk::new(store.clone(), Arc::new(SystemClock));
-    api_over(desk).await
+    let desk = SupportDesk::new(store, Arc::new(files), Arc::new(SystemClock));
+    (desk, dir)
 }
 
 pub fn token_for(id: &str, user_type: UserType) -> String {
@@ -146,11 +181,96 @@ pub fn customer(id: &str) -> String {
     token_for(id, UserType::Customer)
 }
 
+/// A small valid PDF.
+pub const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+
+/// A multipart/form-data body: each part is (name, the rest of its
+/// Content-Disposition after `form-data; name="..."`, bytes). Returns the
+/// Content-Type and the body.
+pub fn multipart(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----ticketd-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, disposition, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("Content-Disposition: form-data; name=\"{name}\"{disposition}\r\n").as_bytes(),
+        );
+        body.extend_from_slice(b"Content-Type: application/octet-stream\r\n\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A raw response: status, headers and the body's bytes.
+pub struct RawResp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl RawResp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 impl<S, B> TestApi<S>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    pub async fn send_raw(&self, req: test::TestRequest) -> RawResp {
+        let res = test::call_service(&self.app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await.to_vec();
+        RawResp {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    /// Posts a multipart body to the upload route.
+    pub async fn upload_parts(&self, token: &str, parts: &[(&str, &str, &[u8])]) -> Resp {
+        let (content_type, body) = multipart(parts);
+        let req = test::TestRequest::post()
+            .uri(&format!("{API}/uploads"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", content_type))
+            .set_payload(body);
+        self.send(req).await
+    }
+
+    /// Uploads one file; returns what the server answered for it.
+    pub async fn upload(&self, token: &str, name: &str, bytes: &[u8]) -> Value {
+        let r = self
+            .upload_parts(
+                token,
+                &[("files", &format!("; filename=\"{name}\""), bytes)],
+            )
+            .await
+            .expect(201);
+        r.data()[0].clone()
+    }
+
+    /// Uploads a small PDF; returns an attachment naming it, shown as `name`.
+    pub async fn attachment(&self, token: &str, name: &str) -> Value {
+        let up = self.upload(token, name, PDF).await;
+        json!({"fileName": name, "filePath": up["filePath"]})
+    }
+
+    /// GETs a path, with a token if given, as raw bytes.
+    pub async fn download(&self, path: &str, token: Option<&str>) -> RawResp {
+        let mut req = test::TestRequest::get().uri(path);
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        self.send_raw(req).await
+    }
+
     pub async fn send(&self, req: test::TestRequest) -> Resp {
         let res = test::call_service(&self.app, req.to_request()).await;
         let status = res.status();
