@@ -1,0 +1,192 @@
+//! Attachments through a running `ticketd` over real HTTP, on SQLite and on
+//! PostgreSQL: a multi-megabyte upload streamed to the data directory, its
+//! download with every header, and the background sweep of uploads never
+//! attached.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+mod support;
+
+use serde_json::Value;
+use support::{Server, token};
+use ticketd_store_diesel::testing::TestDatabase;
+
+/// One exchange with raw bytes both ways; returns the status, the header
+/// block and the body.
+fn exchange(port: u16, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let headers = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, headers, raw[split + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    headers.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn upload(port: u16, token: &str, name: &str, bytes: &[u8]) -> Value {
+    let boundary = "ticketd-e2e-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /backend/api/support-ticket/uploads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (status, _, answer) = exchange(port, &head, &body);
+    let json: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(status, 201, "{json}");
+    json["data"][0].clone()
+}
+
+fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\r\n");
+    exchange(port, &head, b"")
+}
+
+fn upload_attach_download_and_sweep(database_url: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        database_url,
+        &[
+            ("TICKETD_UPLOAD_RETENTION_SECS", "2"),
+            ("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", "1"),
+        ],
+    );
+    let port = server.port;
+    let admin = token(dir.path(), "admin1", "admin");
+    let customer = token(dir.path(), "user01", "customer");
+    let (status, _) = server.call(
+        "POST",
+        "/backend/api/support-ticket/categories",
+        Some(&admin),
+        Some(r#"{"categoryName":"Refund"}"#),
+    );
+    assert_eq!(status, 201);
+    let (status, body) = server.call(
+        "POST",
+        "/backend/api/support-ticket",
+        Some(&customer),
+        Some(r#"{"subject":"Refund","description":"Invoice attached","categoryId":1}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let ticket: Value = serde_json::from_str(&body).unwrap();
+    let id = ticket["data"]["id"].as_i64().unwrap();
+
+    let mut content = b"%PDF-1.7\n".to_vec();
+    content.extend((0..3_000_000u32).map(|i| (i % 251) as u8));
+    let up = upload(port, &customer, "Invoice März.pdf", &content);
+    let path = up["filePath"].as_str().unwrap().to_owned();
+    let key = path.strip_prefix("/uploads/").unwrap().to_owned();
+    assert_eq!(up["size"], serde_json::json!(content.len()));
+    // The bytes are in the data directory, under the key only.
+    let stored = dir.path().join("data/uploads").join(&key);
+    assert_eq!(std::fs::read(&stored).unwrap(), content);
+
+    let message = format!(
+        r#"{{"message":"invoice","attachments":[{{"fileName":"invoice.pdf","filePath":"{path}"}}]}}"#
+    );
+    let (status, body) = server.call(
+        "POST",
+        &format!("/backend/api/support-ticket/{id}"),
+        Some(&customer),
+        Some(&message),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let (status, headers, bytes) = get(
+        port,
+        &format!("/backend/api/support-ticket{path}"),
+        Some(&customer),
+    );
+    assert_eq!(status, 200, "{headers}");
+    assert_eq!(bytes, content);
+    let length = content.len().to_string();
+    assert_eq!(header(&headers, "content-length"), Some(length.as_str()));
+    assert_eq!(header(&headers, "content-type"), Some("application/pdf"));
+    assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+    let etag = format!("\"{}\"", up["sha256"].as_str().unwrap());
+    assert_eq!(header(&headers, "etag"), Some(etag.as_str()));
+    assert_eq!(
+        header(&headers, "content-disposition"),
+        Some("attachment; filename=\"Invoice M_rz.pdf\"; filename*=UTF-8''Invoice%20M%C3%A4rz.pdf")
+    );
+
+    // The details' link works without the token.
+    let (_, body) = server.call(
+        "GET",
+        &format!("/backend/api/support-ticket/{id}"),
+        Some(&customer),
+        None,
+    );
+    let details: Value = serde_json::from_str(&body).unwrap();
+    let link = details["data"]["ticketMessage"][0]["ticketAttachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, bytes) = get(port, &link, None);
+    assert_eq!((status, bytes.len()), (200, content.len()));
+
+    // An upload never attached is swept by the server itself; the attached one stays.
+    let loose = upload(port, &customer, "draft.pdf", b"%PDF-1.7\nnever attached\n");
+    let loose_path = loose["filePath"].as_str().unwrap().to_owned();
+    let loose_file = dir
+        .path()
+        .join("data/uploads")
+        .join(loose_path.strip_prefix("/uploads/").unwrap());
+    assert!(loose_file.exists());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while loose_file.exists() {
+        assert!(Instant::now() < deadline, "the sweep did not run");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, _, _) = get(
+        port,
+        &format!("/backend/api/support-ticket{loose_path}"),
+        Some(&customer),
+    );
+    assert_eq!(status, 404);
+    assert!(stored.exists());
+    let (status, _, _) = get(
+        port,
+        &format!("/backend/api/support-ticket{path}"),
+        Some(&customer),
+    );
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn sqlite_upload_attach_download_and_sweep() {
+    upload_attach_download_and_sweep(None);
+}
+
+#[test]
+fn postgres_upload_attach_download_and_sweep() {
+    let Some(db) = TestDatabase::postgres("postgres_upload_attach_download_and_sweep") else {
+        return;
+    };
+    upload_attach_download_and_sweep(Some(&db.url));
+}
