@@ -97,7 +97,7 @@ fn download_path(key: &UploadKey) -> String {
     format!("/support-ticket{}", key.file_path().as_str())
 }
 
-/// The upload form: one or more files, each a part named `files` with a
+/// The upload form: one or more files, each a part named `files` with its
 /// filename.
 #[derive(ToSchema)]
 #[allow(dead_code)] // documents the form; `upload_files` reads it as a stream
@@ -173,7 +173,7 @@ fn is_multipart(req: &HttpRequest) -> bool {
             "fileName": "attachment1.pdf", "filePath": "/uploads/3f9c2a7e5b1d4c8f9a0b1c2d3e4f5a6b",
             "size": 48213, "contentType": "application/pdf",
             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]})),
-        (status = 400, description = "No file, an empty file, more than 10 files, a part that is not a file, or a malformed body", body = ErrorEnvelope),
+        (status = 400, description = "No file, an empty file, more than 10 files, a part not named `files` or without a filename, or a malformed body", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 408, description = "The body stopped arriving", body = ErrorEnvelope),
         (status = 413, description = "A file, or all of them together, is over the size limit; nothing is kept", body = ErrorEnvelope),
@@ -268,6 +268,7 @@ async fn receive(
                 format!("send each file in a part named `files` (got a part named {name:?})"),
             ));
         }
+        // A part without a filename is a form field, not a file.
         let Some(file_name) = part_file_name(&field) else {
             return Err(ApiError::invalid_field(
                 "files",
