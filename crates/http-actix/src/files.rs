@@ -291,7 +291,7 @@ async fn receive(
 pub struct DownloadQuery {
     /// With `signature`, from a `downloadUrl`: when the link expires (Unix
     /// seconds). A link needs no Authorization header.
-    #[param(value_type = Option<i64>, example = 1743501900)]
+    #[param(value_type = Option<i64>)]
     expires: Option<String>,
     /// With `expires`, from a `downloadUrl`: the server's signature.
     #[param(pattern = "^[0-9a-f]{64}$")]
