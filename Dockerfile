@@ -11,7 +11,9 @@ RUN cargo build --release --locked -p ticketd && cp target/release/ticketd /usr/
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libssl3 curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --home /var/lib/ticketd --create-home ticketd
+    && useradd --system --home /var/lib/ticketd --create-home ticketd \
+    && install -d -o ticketd -g ticketd /var/lib/ticketd/data
+# A volume mounted on the data folder (uploaded files) starts with this owner.
 COPY --from=build /usr/local/bin/ticketd /usr/local/bin/ticketd
 USER ticketd
 WORKDIR /var/lib/ticketd
