@@ -15,6 +15,7 @@ pub const ACCEPTED_TYPES: &[&str] = &[
     "image/heif",
     "image/avif",
     "application/pdf",
+    "text/plain; charset=utf-8",
     "text/plain",
     "application/rtf",
     "application/msword",
@@ -31,13 +32,16 @@ pub const ACCEPTED_TYPES: &[&str] = &[
 
 /// The media type of a file from its first bytes (up to 8 KiB; `complete`
 /// says whether `head` is the whole file). Binary formats are known by their
-/// signatures; text is UTF-8 without control characters other than tab, line
-/// breaks and form feed. Whatever else a file is (an executable, say) gives
-/// `Err` with the type found, or `application/octet-stream` if none.
+/// signatures. Text has no control characters other than tab, line breaks and
+/// form feed: `text/plain; charset=utf-8` if it is UTF-8, else `text/plain` (a
+/// legacy 8-bit encoding, such as a spreadsheet's CSV export in Windows-1252).
+/// Whatever else a file is (an executable, say) gives `Err` with the type
+/// found, or `application/octet-stream` if none.
 pub fn sniff_content_type(head: &[u8], complete: bool) -> Result<&'static str, &'static str> {
     let found = match infer::get(head) {
         Some(kind) => normalise(kind.mime_type()),
-        None if is_text(head, complete) => "text/plain",
+        None if is_utf8_text(head, complete) => "text/plain; charset=utf-8",
+        None if is_8bit_text(head) => "text/plain",
         None => "application/octet-stream",
     };
     if ACCEPTED_TYPES.contains(&found) {
@@ -56,7 +60,14 @@ fn normalise(mime: &'static str) -> &'static str {
     }
 }
 
-fn is_text(head: &[u8], complete: bool) -> bool {
+/// Bytes of a text in a legacy 8-bit encoding: no NUL or other C0 control
+/// byte but tab, line feed, carriage return and form feed, and no DEL.
+fn is_8bit_text(head: &[u8]) -> bool {
+    head.iter()
+        .all(|&b| b >= 0x20 && b != 0x7f || matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+}
+
+fn is_utf8_text(head: &[u8], complete: bool) -> bool {
     let text = match std::str::from_utf8(head) {
         Ok(text) => text,
         // A multi-byte character cut at the end of the sniffed bytes is fine.
@@ -96,6 +107,10 @@ mod tests {
         );
         assert_eq!(
             sniff_content_type("Grüße, line two\r\n\tend".as_bytes(), true),
+            Ok("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            sniff_content_type(b"caf\xe9;5,00 \x80\r\n", true),
             Ok("text/plain")
         );
     }
@@ -119,7 +134,11 @@ mod tests {
     fn text_cut_inside_a_character_is_still_text() {
         let mut head = "a".repeat(10).into_bytes();
         head.extend_from_slice(&"é".as_bytes()[..1]);
-        assert_eq!(sniff_content_type(&head, false), Ok("text/plain"));
-        assert!(sniff_content_type(&head, true).is_err());
+        assert_eq!(
+            sniff_content_type(&head, false),
+            Ok("text/plain; charset=utf-8")
+        );
+        // Whole, the cut character is a legacy 8-bit text's byte.
+        assert_eq!(sniff_content_type(&head, true), Ok("text/plain"));
     }
 }

@@ -378,12 +378,7 @@ fn file_response(req: &HttpRequest, opened: OpenedUpload) -> HttpResponse {
     if not_modified {
         return res.finish();
     }
-    let content_type = if upload.content_type == "text/plain" {
-        "text/plain; charset=utf-8".to_owned()
-    } else {
-        upload.content_type.clone()
-    };
-    res.insert_header((header::CONTENT_TYPE, content_type))
+    res.insert_header((header::CONTENT_TYPE, upload.content_type.clone()))
         .insert_header((header::CONTENT_DISPOSITION, disposition(&upload.file_name)))
         .no_chunking(file.size)
         .streaming(

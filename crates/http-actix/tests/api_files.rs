@@ -235,7 +235,8 @@ async fn a_disguised_executable_gets_415_and_leaves_nothing(db: &TestDatabase) {
     // Text, images and office files are accepted, typed by their bytes.
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00".to_vec();
     for (name, bytes, expected) in [
-        ("notes.bin", "plain text, Grüße\n".as_bytes().to_vec(), "text/plain"),
+        ("notes.bin", "plain text, Grüße\n".as_bytes().to_vec(), "text/plain; charset=utf-8"),
+        ("export.csv", b"caf\xe9;5,00\r\n".to_vec(), "text/plain"),
         ("image", png, "image/png"),
     ] {
         let up = api.upload(&c, name, &bytes).await;
