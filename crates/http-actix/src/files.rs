@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{JwtKeys, authenticate};
 use crate::envelope::Envelope;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::input::{BodyLimit, QueryParams};
+use crate::input::{BodyLimit, QueryParams, body_timed_out};
 
 const FILES_UPLOADED: &str = "Files uploaded successfully";
 
@@ -227,15 +227,7 @@ async fn within<S: Stream + Unpin>(
 ) -> Result<Option<S::Item>, ApiError> {
     actix_web::rt::time::timeout(timeout, stream.next())
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                format!(
-                    "The request body did not arrive within {} s",
-                    timeout.as_secs()
-                ),
-            )
-        })
+        .map_err(|_| body_timed_out(timeout))
 }
 
 fn malformed(e: actix_multipart::MultipartError) -> ApiError {

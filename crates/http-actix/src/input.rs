@@ -20,6 +20,17 @@ pub struct BodyLimit {
     pub timeout: std::time::Duration,
 }
 
+/// 408: the next part of the body did not come within `timeout`.
+pub(crate) fn body_timed_out(timeout: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        format!(
+            "The request body did not arrive within {} s",
+            timeout.as_secs()
+        ),
+    )
+}
+
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -77,13 +88,7 @@ pub async fn read_body(
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     loop {
         let Ok(next) = actix_web::rt::time::timeout(timeout, payload.next()).await else {
-            return Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                format!(
-                    "The request body did not arrive within {} s",
-                    timeout.as_secs()
-                ),
-            ));
+            return Err(body_timed_out(timeout));
         };
         let Some(chunk) = next else {
             break;

@@ -190,3 +190,35 @@ fn postgres_upload_attach_download_and_sweep() {
     };
     upload_attach_download_and_sweep(Some(&db.url));
 }
+
+#[test]
+fn an_upload_that_stops_arriving_gets_408_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), None, &[("TICKETD_CLIENT_TIMEOUT_SECS", "1")]);
+    let customer = token(dir.path(), "user01", "customer");
+    let boundary = "ticketd-e2e-boundary";
+    let part = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.pdf\"\r\n\r\n%PDF-1.7\n"
+    );
+    let head = format!(
+        "POST /backend/api/support-ticket/uploads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {customer}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: 1000000\r\n\r\n"
+    );
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(part.as_bytes()).unwrap();
+    stream.write_all(&vec![b'x'; 200_000]).unwrap();
+    // ...and then nothing more.
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let answer = String::from_utf8_lossy(&raw);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive"), "{answer}");
+    let uploads = dir.path().join("data/uploads");
+    let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

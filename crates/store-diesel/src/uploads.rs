@@ -60,6 +60,14 @@ impl UploadRow {
     }
 }
 
+/// Stored keys, checked.
+fn keys_of(stored: &[String]) -> Result<Vec<UploadKey>, RepoError> {
+    stored
+        .iter()
+        .map(|k| UploadKey::parse(k).map_err(corrupt("upload key")))
+        .collect()
+}
+
 #[async_trait]
 impl UploadRepository for Store {
     async fn create_uploads(&self, new: Vec<NewUpload>) -> Result<Vec<Upload>, RepoError> {
@@ -146,10 +154,7 @@ impl UploadRepository for Store {
             .returning(uploads::upload_key)
             .get_results(conn)
             .map_err(db_error)?;
-            deleted
-                .iter()
-                .map(|k| UploadKey::parse(k).map_err(corrupt("upload key")))
-                .collect()
+            keys_of(&deleted)
         })
         .await
     }
@@ -162,10 +167,7 @@ impl UploadRepository for Store {
                 .select(uploads::upload_key)
                 .load(conn)
                 .map_err(db_error)?;
-            found
-                .iter()
-                .map(|k| UploadKey::parse(k).map_err(corrupt("upload key")))
-                .collect()
+            keys_of(&found)
         })
         .await
     }
