@@ -69,8 +69,8 @@ impl JwtKeys {
     }
 
     /// The key that signs download links.
-    pub(crate) fn link_key(&self) -> &[u8; 32] {
-        &self.link_key
+    pub(crate) fn link_key(&self) -> Arc<[u8; 32]> {
+        self.link_key.clone()
     }
 
     /// Signs a token for `actor`, valid for `ttl_seconds`.
@@ -138,12 +138,18 @@ pub(crate) fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
     }
 }
 
+/// An HMAC-SHA256 keyed with `key`.
+pub(crate) fn hmac_sha256(key: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac;
+    hmac::Hmac::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+}
+
 /// A key for one purpose, derived from the shared secret (HMAC-SHA256 of the
 /// purpose), so that a link signature can never pass as a token's, or back.
 fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
-    use hmac::{Hmac, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    use hmac::Mac;
+    let mut mac = hmac_sha256(secret);
     mac.update(purpose);
     mac.finalize().into_bytes().into()
 }

@@ -9,17 +9,17 @@ use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use ticketd_app::{AppError, OpenedUpload, SupportDesk, UploadBatch};
 use ticketd_domain::{FileName, Upload, UploadKey};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{JwtKeys, authenticate};
+use crate::auth::{JwtKeys, authenticate, hmac_sha256};
 use crate::envelope::Envelope;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::input::{BodyLimit, QueryParams, body_timed_out};
+use crate::input::{BodyLimit, QueryParams, declared_length, media_type, next_within};
 
 const FILES_UPLOADED: &str = "Files uploaded successfully";
 
@@ -40,14 +40,13 @@ pub(crate) struct DownloadLinks {
 impl DownloadLinks {
     pub(crate) fn new(keys: &JwtKeys, ttl: std::time::Duration) -> Self {
         Self {
-            key: Arc::new(*keys.link_key()),
+            key: keys.link_key(),
             ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5)),
         }
     }
 
     fn mac(&self, key: &UploadKey, expires: i64) -> Hmac<sha2::Sha256> {
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(self.key.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut mac = hmac_sha256(self.key.as_slice());
         mac.update(format!("{key}:{expires}").as_bytes());
         mac
     }
@@ -149,14 +148,6 @@ impl From<&Upload> for UploadedFileDto {
     }
 }
 
-fn is_multipart(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/form-data"))
-}
-
 #[utoipa::path(
     tag = "Attachments",
     summary = "Upload Files",
@@ -189,26 +180,19 @@ async fn upload_files(
     payload: web::Payload,
     desk: web::Data<SupportDesk>,
 ) -> Result<HttpResponse, ApiError> {
-    if !is_multipart(&req) {
+    if media_type(&req).as_deref() != Some("multipart/form-data") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Upload files as multipart/form-data, each in a part named `files`",
         ));
     }
     let limit = desk.attachment_policy().max_request_bytes;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit.saturating_add(FRAMING_ALLOWANCE)) {
+    if declared_length(&req).is_some_and(|n| n > limit.saturating_add(FRAMING_ALLOWANCE)) {
         return Err(ApiError::from(AppError::TooLarge(format!(
             "the request is larger than {limit} bytes, the most one upload may carry"
         ))));
     }
-    let timeout = req
-        .app_data::<BodyLimit>()
-        .map_or(std::time::Duration::from_secs(10), |l| l.timeout);
+    let timeout = BodyLimit::of(&req).timeout;
     let mut parts = Multipart::new(req.headers(), payload);
     let mut batch = desk.start_upload(&user.0);
     if let Err(e) = receive(&mut parts, &mut batch, timeout).await {
@@ -218,16 +202,6 @@ async fn upload_files(
     let uploads = batch.commit().await?;
     let data: Vec<UploadedFileDto> = uploads.iter().map(UploadedFileDto::from).collect();
     Ok(HttpResponse::Created().json(Envelope::ok(FILES_UPLOADED, data)))
-}
-
-/// The next item of `stream`, or 408 if it takes longer than `timeout`.
-async fn within<S: Stream + Unpin>(
-    timeout: std::time::Duration,
-    stream: &mut S,
-) -> Result<Option<S::Item>, ApiError> {
-    actix_web::rt::time::timeout(timeout, stream.next())
-        .await
-        .map_err(|_| body_timed_out(timeout))
 }
 
 fn malformed(e: actix_multipart::MultipartError) -> ApiError {
@@ -251,7 +225,7 @@ async fn receive(
     batch: &mut UploadBatch,
     timeout: std::time::Duration,
 ) -> Result<(), ApiError> {
-    while let Some(part) = within(timeout, parts).await? {
+    while let Some(part) = next_within(timeout, parts).await? {
         let mut field = part.map_err(malformed)?;
         let name = field.name().unwrap_or_default().to_owned();
         if name != "files" {
@@ -268,7 +242,7 @@ async fn receive(
             ));
         };
         batch.begin_file(&file_name).await?;
-        while let Some(chunk) = within(timeout, &mut field).await? {
+        while let Some(chunk) = next_within(timeout, &mut field).await? {
             batch.write(chunk.map_err(malformed)?).await?;
         }
         batch.end_file().await?;

@@ -20,15 +20,51 @@ pub struct BodyLimit {
     pub timeout: std::time::Duration,
 }
 
-/// 408: the next part of the body did not come within `timeout`.
-pub(crate) fn body_timed_out(timeout: std::time::Duration) -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        format!(
-            "The request body did not arrive within {} s",
-            timeout.as_secs()
-        ),
-    )
+impl BodyLimit {
+    /// The limits the app was built with, or 1 MiB and 10 s without any.
+    pub(crate) fn of(req: &HttpRequest) -> Self {
+        req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit {
+            bytes: 1024 * 1024,
+            timeout: std::time::Duration::from_secs(10),
+        })
+    }
+}
+
+/// The media type of the request's body, lower-cased, without parameters
+/// (`multipart/form-data`), if it names one.
+pub(crate) fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+}
+
+/// The body length the request declares in `Content-Length`, if it does.
+pub(crate) fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// The next item of a body's `stream`, or 408 if it does not come within
+/// `timeout`.
+pub(crate) async fn next_within<S: futures_util::Stream + Unpin>(
+    timeout: std::time::Duration,
+    stream: &mut S,
+) -> Result<Option<S::Item>, ApiError> {
+    actix_web::rt::time::timeout(timeout, stream.next())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "The request body did not arrive within {} s",
+                    timeout.as_secs()
+                ),
+            )
+        })
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -57,42 +93,22 @@ pub async fn read_body(
     let BodyLimit {
         bytes: limit,
         timeout,
-    } = req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit {
-        bytes: 1024 * 1024,
-        timeout: std::time::Duration::from_secs(10),
+    } = BodyLimit::of(req);
+    let is_json = media_type(req).is_some_and(|m| {
+        m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
     });
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| {
-            let m = m.trim().to_ascii_lowercase();
-            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-        })
-        .unwrap_or(false);
     if !is_json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "The request body must be JSON (Content-Type: application/json)",
         ));
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared = declared_length(req).map(|n| usize::try_from(n).unwrap_or(usize::MAX));
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-    loop {
-        let Ok(next) = actix_web::rt::time::timeout(timeout, payload.next()).await else {
-            return Err(body_timed_out(timeout));
-        };
-        let Some(chunk) = next else {
-            break;
-        };
+    while let Some(chunk) = next_within(timeout, &mut payload).await? {
         let chunk = chunk.map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
