@@ -79,7 +79,7 @@ async fn world() -> World {
         chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap(),
     ));
     let files = Arc::new(InMemoryFiles::new());
-    let desk = SupportDesk::new(store.clone(), Arc::new(files.clone()), clock);
+    let desk = SupportDesk::new(store.clone(), files.clone(), clock);
     let top = desk
         .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
         .await
@@ -718,7 +718,7 @@ async fn the_sweep_removes_old_unattached_uploads_and_orphan_files_only() {
     // A day less a minute later, nothing is old enough.
     let later = |d: chrono::Duration| {
         let clock = Arc::new(FixedClock(start + d));
-        SupportDesk::new(w.store.clone(), Arc::new(w.files.clone()), clock)
+        SupportDesk::new(w.store.clone(), w.files.clone(), clock)
     };
     let report = later(chrono::Duration::minutes(23 * 60 + 59))
         .sweep_uploads()

@@ -628,11 +628,15 @@ impl UploadRepository for InMemoryStore {
     }
 }
 
+/// A finished file: its key, bytes and when it was written.
+type MemoryFile = (UploadKey, Vec<u8>, Timestamp);
+
 /// A [`FileStore`](crate::FileStore) in memory, with the same rules as a real
-/// one: a file is readable only once its writer finishes.
-#[derive(Default)]
+/// one: a file is readable only once its writer finishes. Clones share the
+/// same files.
+#[derive(Default, Clone)]
 pub struct InMemoryFiles {
-    files: Mutex<Vec<(UploadKey, Vec<u8>, Timestamp)>>,
+    files: std::sync::Arc<Mutex<Vec<MemoryFile>>>,
 }
 
 impl InMemoryFiles {
@@ -651,19 +655,19 @@ impl InMemoryFiles {
         self.lock().push((key, bytes, at));
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<(UploadKey, Vec<u8>, Timestamp)>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<MemoryFile>> {
         self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 struct MemoryWriter {
-    files: std::sync::Arc<InMemoryFiles>,
+    files: InMemoryFiles,
     key: UploadKey,
     bytes: Vec<u8>,
 }
 
 #[async_trait]
-impl crate::FileStore for std::sync::Arc<InMemoryFiles> {
+impl crate::FileStore for InMemoryFiles {
     async fn create(&self, key: &UploadKey) -> Result<Box<dyn crate::FileWriter>, RepoError> {
         Ok(Box::new(MemoryWriter {
             files: self.clone(),
