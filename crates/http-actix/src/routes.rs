@@ -653,9 +653,10 @@ async fn get_ticket(
     let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
     checked(errors)?;
     let details = desk.ticket_details(&user.0, id, include_deleted).await?;
-    let (_, tag) = details_body(&details)?;
+    let dto = TicketDetailsDto::from(&details);
+    let tag = details_tag(&dto)?;
     let now = chrono::Utc::now();
-    let linked = TicketDetailsDto::from(&details).with_links(|key| links.url(key, now));
+    let linked = dto.with_links(|key| links.url(key, now));
     let body = serde_json::to_vec(&Envelope::ok(TICKET_DETAILS, linked))
         .map_err(|e| ApiError::internal(format!("serialising ticket details: {e}")))?;
     Ok(HttpResponse::Ok()
@@ -664,16 +665,13 @@ async fn get_ticket(
         .body(body))
 }
 
-/// The details answer as bytes (without download links), and its entity tag:
-/// a hash of those bytes, so it changes whenever anything the caller sees of
-/// the ticket changes, and not when only the links' expiry moves.
-fn details_body(details: &ticketd_ports::TicketDetails) -> Result<(Vec<u8>, String), ApiError> {
-    let body = serde_json::to_vec(&Envelope::ok(
-        TICKET_DETAILS,
-        TicketDetailsDto::from(details),
-    ))
-    .map_err(|e| ApiError::internal(format!("serialising ticket details: {e}")))?;
-    Ok((body.clone(), format!("\"{:016x}\"", fnv1a(&body))))
+/// The entity tag of the details answer: a hash of its bytes without download
+/// links, so it changes whenever anything the caller sees of the ticket
+/// changes, and not when only the links' expiry moves.
+fn details_tag(dto: &TicketDetailsDto) -> Result<String, ApiError> {
+    let body = serde_json::to_vec(&Envelope::ok(TICKET_DETAILS, dto))
+        .map_err(|e| ApiError::internal(format!("serialising ticket details: {e}")))?;
+    Ok(format!("\"{:016x}\"", fnv1a(&body)))
 }
 
 /// `*`, or `"tag"` items separated by commas: the `If-Match` grammar the
@@ -715,7 +713,7 @@ async fn if_match(
         .filter(|r| is_entity_tag_list(r))
         .unwrap_or("");
     let details = desk.ticket_details(user, id, false).await?;
-    let (_, current) = details_body(&details)?;
+    let current = details_tag(&TicketDetailsDto::from(&details))?;
     let matches = raw
         .split(',')
         .map(str::trim)
