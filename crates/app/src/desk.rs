@@ -10,9 +10,8 @@ use ticketd_ports::{
     TicketView, UploadRepository, UserDirectory,
 };
 
-use crate::uploads::AttachmentPolicy;
-
 use crate::error::AppError;
+use crate::uploads::AttachmentPolicy;
 
 /// Rows a list gives when the client names no limit.
 pub const DEFAULT_LIMIT: u32 = 10;
