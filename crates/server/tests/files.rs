@@ -18,14 +18,7 @@ use ticketd_store_diesel::testing::TestDatabase;
 /// One exchange with raw bytes both ways; returns the status, the header
 /// block and the body.
 fn exchange(port: u16, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    let raw = support::exchange(port, head, body);
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let headers = String::from_utf8(raw[..split].to_vec()).unwrap();
     let status = headers.split(' ').nth(1).unwrap().parse().unwrap();

@@ -64,10 +64,6 @@ pub fn http_raw(
     token: Option<&str>,
     body: Option<&str>,
 ) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     if let Some(t) = token {
         req.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -80,10 +76,20 @@ pub fn http_raw(
         ));
     }
     req.push_str("\r\n");
-    req.push_str(body);
-    stream.write_all(req.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
+    String::from_utf8(exchange(port, &req, body.as_bytes())).unwrap()
+}
+
+/// Sends `head` (request line and headers) and `body` on a new connection and
+/// reads the whole answer (the request must say `Connection: close`).
+pub fn exchange(port: u16, head: &str, body: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
     raw
 }
 
