@@ -49,8 +49,9 @@ type TicketsWithCategory = diesel::helper_types::InnerJoinOn<
 >;
 type Backend = <AnyConnection as Connection>::Backend;
 
-fn strings<T>(values: &[T], f: impl Fn(&T) -> &str) -> Vec<String> {
-    values.iter().map(|v| f(v).to_owned()).collect()
+/// The column values of a list filter's items.
+fn column<T, V>(items: &[T], value: impl Fn(&T) -> V) -> Vec<V> {
+    items.iter().map(value).collect()
 }
 
 /// The tickets matching `filter`, as a boxed query (unordered).
@@ -72,57 +73,36 @@ fn filtered<'a>(
         );
     }
     if !filter.statuses.is_empty() {
-        query = query.filter(
-            tickets::status.eq_any(filter.statuses.iter().map(|s| s.code()).collect::<Vec<_>>()),
-        );
+        query = query.filter(tickets::status.eq_any(column(&filter.statuses, |s| s.code())));
     }
     if !filter.priorities.is_empty() {
-        query = query.filter(
-            tickets::priority.eq_any(
-                filter
-                    .priorities
-                    .iter()
-                    .map(|p| p.code())
-                    .collect::<Vec<_>>(),
-            ),
-        );
+        query = query.filter(tickets::priority.eq_any(column(&filter.priorities, |p| p.code())));
     }
     if !filter.category_ids.is_empty() {
-        query = query.filter(
-            tickets::category_id.eq_any(
-                filter
-                    .category_ids
-                    .iter()
-                    .map(|c| c.get())
-                    .collect::<Vec<_>>(),
-            ),
-        );
+        query =
+            query.filter(tickets::category_id.eq_any(column(&filter.category_ids, |c| c.get())));
     }
     if !filter.sub_category_ids.is_empty() {
-        query = query.filter(
-            tickets::sub_category_id.eq_any(
-                filter
-                    .sub_category_ids
-                    .iter()
-                    .map(|c| c.get())
-                    .collect::<Vec<_>>(),
-            ),
-        );
+        query = query
+            .filter(tickets::sub_category_id.eq_any(column(&filter.sub_category_ids, |c| c.get())));
     }
     if !filter.user_ids.is_empty() {
-        query = query.filter(tickets::user_id.eq_any(strings(&filter.user_ids, |u| u.as_str())));
+        query = query
+            .filter(tickets::user_id.eq_any(column(&filter.user_ids, |u| u.as_str().to_owned())));
     }
     match (filter.assignee_ids.is_empty(), filter.unassigned) {
         (true, false) => {}
         (true, true) => query = query.filter(tickets::assignee_id.is_null()),
         (false, false) => {
-            query = query
-                .filter(tickets::assignee_id.eq_any(strings(&filter.assignee_ids, |u| u.as_str())));
+            query = query.filter(
+                tickets::assignee_id
+                    .eq_any(column(&filter.assignee_ids, |u| u.as_str().to_owned())),
+            );
         }
         (false, true) => {
             query = query.filter(
                 tickets::assignee_id
-                    .eq_any(strings(&filter.assignee_ids, |u| u.as_str()))
+                    .eq_any(column(&filter.assignee_ids, |u| u.as_str().to_owned()))
                     .or(tickets::assignee_id.is_null()),
             );
         }
