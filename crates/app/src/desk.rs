@@ -2,15 +2,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use ticketd_domain::{
-    Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType,
+    Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType, Visibility,
 };
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, Claim, Clock, FileStore, IdempotencyStore, LogFilter,
-    NewCategory, Page, PoolStats, RepoError, StoreHealth, TicketDetails, TicketRepository,
-    TicketView, UploadRepository, UserDirectory,
+    NewCategory, PoolStats, Position, ReadScope, RepoError, StoreHealth, TicketDetails,
+    TicketRepository, TicketView, UploadRepository, UserDirectory,
 };
 
 use crate::error::AppError;
+use crate::paging::{COUNT_CAP, Count, ListOrder, ListPage, PageRequest};
 use crate::uploads::AttachmentPolicy;
 
 /// Rows a list gives when the client names no limit.
@@ -201,23 +202,32 @@ impl SupportDesk {
         }
     }
 
+    /// What `actor` may read of tickets (deleted ones only if it asks, and
+    /// only an admin may ask).
+    pub(crate) fn read_scope(actor: &Actor, include_deleted: bool) -> Result<ReadScope, AppError> {
+        check_include_deleted(actor, include_deleted)?;
+        Ok(ReadScope {
+            owner: Self::owner_scope(actor),
+            include_deleted,
+            include_internal: Visibility::Internal.is_visible_to(actor.user_type),
+        })
+    }
+
     /// A ticket with the messages the actor may see, if it may see the ticket.
+    /// A ticket the actor may not see costs the same as one that does not
+    /// exist: its messages are never read.
     pub async fn ticket_details(
         &self,
         actor: &Actor,
         id: TicketId,
         include_deleted: bool,
     ) -> Result<TicketDetails, AppError> {
-        check_include_deleted(actor, include_deleted)?;
+        let scope = Self::read_scope(actor, include_deleted)?;
         self.remember(actor).await?;
-        match self.tickets.ticket_details(id).await? {
-            Some(mut d) if d.ticket.is_visible_to(actor, include_deleted) => {
-                d.messages
-                    .retain(|m| m.visibility.is_visible_to(actor.user_type));
-                Ok(d)
-            }
-            _ => Err(ticket_not_found(id)),
-        }
+        self.tickets
+            .ticket_details(id, &scope)
+            .await?
+            .ok_or_else(|| ticket_not_found(id))
     }
 
     async fn log_filter(
@@ -240,6 +250,31 @@ impl SupportDesk {
         })
     }
 
+    async fn log_page(
+        &self,
+        filter: LogFilter,
+        page: &PageRequest,
+    ) -> Result<ListPage<LogEntry>, AppError> {
+        let order = ListOrder::Logs {
+            oldest_first: filter.oldest_first,
+        };
+        let rows = self
+            .logs
+            .list_log_entries(&filter, page.resolve(order)?)
+            .await?;
+        Ok(ListPage::from_rows(
+            rows,
+            page.limit,
+            order,
+            Position::of_log_entry,
+        ))
+    }
+
+    async fn log_count(&self, filter: LogFilter) -> Result<Count, AppError> {
+        let n = self.logs.count_log_entries(&filter, COUNT_CAP + 1).await?;
+        Ok(Count::from_counted(n))
+    }
+
     /// The audit-log entries the actor may see, newest first (internal entries
     /// for staff only).
     pub async fn list_logs(
@@ -247,25 +282,25 @@ impl SupportDesk {
         actor: &Actor,
         ticket_id: Option<TicketId>,
         include_deleted: bool,
-        page: Page,
-    ) -> Result<Vec<LogEntry>, AppError> {
+        page: &PageRequest,
+    ) -> Result<ListPage<LogEntry>, AppError> {
         let filter = self
             .log_filter(actor, ticket_id, include_deleted, false)
             .await?;
-        Ok(self.logs.list_log_entries(&filter, page).await?)
+        self.log_page(filter, page).await
     }
 
-    /// How many audit-log entries the actor may see.
+    /// How many audit-log entries the actor may see, up to [`COUNT_CAP`].
     pub async fn count_logs(
         &self,
         actor: &Actor,
         ticket_id: Option<TicketId>,
         include_deleted: bool,
-    ) -> Result<u64, AppError> {
+    ) -> Result<Count, AppError> {
         let filter = self
             .log_filter(actor, ticket_id, include_deleted, false)
             .await?;
-        Ok(self.logs.count_log_entries(&filter).await?)
+        self.log_count(filter).await
     }
 
     /// One ticket's history, oldest first, as the actor may see it.
@@ -274,14 +309,25 @@ impl SupportDesk {
         actor: &Actor,
         id: TicketId,
         include_deleted: bool,
-        page: Page,
-    ) -> Result<(Vec<LogEntry>, u64), AppError> {
+        page: &PageRequest,
+    ) -> Result<ListPage<LogEntry>, AppError> {
         let filter = self
             .log_filter(actor, Some(id), include_deleted, true)
             .await?;
-        let total = self.logs.count_log_entries(&filter).await?;
-        let rows = self.logs.list_log_entries(&filter, page).await?;
-        Ok((rows, total))
+        self.log_page(filter, page).await
+    }
+
+    /// How many entries one ticket's history has for the actor, up to [`COUNT_CAP`].
+    pub async fn count_history(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        include_deleted: bool,
+    ) -> Result<Count, AppError> {
+        let filter = self
+            .log_filter(actor, Some(id), include_deleted, true)
+            .await?;
+        self.log_count(filter).await
     }
 
     /// Every active category.

@@ -10,12 +10,16 @@
 
 mod desk;
 mod error;
+mod paging;
 mod sniff;
 mod tickets;
 mod uploads;
 
 pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, Storage, SupportDesk};
 pub use error::{AppError, FieldError};
+pub use paging::{
+    COUNT_CAP, Count, Cursor, CursorError, ListOrder, ListPage, MAX_OFFSET, PageRequest,
+};
 pub use sniff::{ACCEPTED_TYPES, sniff_content_type};
 pub use tickets::{NewMessageInput, OpenTicketInput, TicketChanges};
 pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport, UploadBatch};

@@ -6,12 +6,13 @@ use ticketd_domain::{
     Visibility,
 };
 use ticketd_ports::{
-    NewAttachment, NewLogEntry, NewMessage, NewTicket, Page, RepoError, StatusChange, TicketFilter,
-    TicketUpdate, TicketView,
+    NewAttachment, NewLogEntry, NewMessage, NewTicket, Position, RepoError, StatusChange,
+    TicketFilter, TicketUpdate, TicketView,
 };
 
 use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
 use crate::error::AppError;
+use crate::paging::{COUNT_CAP, Count, ListOrder, ListPage, PageRequest};
 
 /// What it takes to open a ticket, already checked field by field.
 #[derive(Debug, Clone)]
@@ -195,26 +196,33 @@ impl SupportDesk {
         Ok(filter)
     }
 
-    /// The tickets the actor may see that match `filter`, in its order.
+    /// A page of the tickets the actor may see that match `filter`, in its order.
     pub async fn list_tickets(
         &self,
         actor: &Actor,
         filter: TicketFilter,
-        page: Page,
-    ) -> Result<Vec<TicketView>, AppError> {
+        page: &PageRequest,
+    ) -> Result<ListPage<TicketView>, AppError> {
         let filter = Self::scoped(actor, filter)?;
+        let order = ListOrder::Tickets(filter.sort);
+        let store_page = page.resolve(order)?;
         self.remember(actor).await?;
-        Ok(self.tickets.list_tickets(&filter, page).await?)
+        let rows = self.tickets.list_tickets(&filter, store_page).await?;
+        let sort = filter.sort;
+        Ok(ListPage::from_rows(rows, page.limit, order, |v| {
+            Position::of_ticket(sort, &v.ticket)
+        }))
     }
 
-    /// How many tickets the actor may see match `filter`.
+    /// How many tickets the actor may see match `filter`, up to [`COUNT_CAP`].
     pub async fn count_tickets(
         &self,
         actor: &Actor,
         filter: TicketFilter,
-    ) -> Result<u64, AppError> {
+    ) -> Result<Count, AppError> {
         let filter = Self::scoped(actor, filter)?;
-        Ok(self.tickets.count_tickets(&filter).await?)
+        let n = self.tickets.count_tickets(&filter, COUNT_CAP + 1).await?;
+        Ok(Count::from_counted(n))
     }
 
     /// Adds a message and/or attachments, logged as `Added message` (an

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use ticketd_app::{
-    AppError, AttachmentPolicy, NewMessageInput, OpenTicketInput, SupportDesk, TicketChanges,
+    AppError, AttachmentPolicy, MAX_OFFSET, NewMessageInput, OpenTicketInput, PageRequest,
+    SupportDesk, TicketChanges,
 };
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
@@ -14,7 +15,7 @@ use ticketd_domain::{
     Visibility,
 };
 use ticketd_ports::testing::{InMemoryFiles, InMemoryStore};
-use ticketd_ports::{Clock, NewAttachment, Page, TicketFilter, TicketView};
+use ticketd_ports::{Clock, NewAttachment, SortField, TicketFilter, TicketSort, TicketView};
 
 struct FixedClock(Timestamp);
 
@@ -60,9 +61,10 @@ fn by_keyword(keyword: Option<Keyword>) -> TicketFilter {
     }
 }
 
-const PAGE: Page = Page {
+const PAGE: &PageRequest = &PageRequest {
     limit: 100,
     offset: 0,
+    cursor: None,
 };
 
 struct World {
@@ -223,13 +225,15 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
             .list_tickets(&intruder, TicketFilter::default(), PAGE)
             .await
             .unwrap()
+            .rows
             .is_empty()
     );
     assert_eq!(
         w.desk
             .count_tickets(&intruder, TicketFilter::default())
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
         0
     );
     assert!(
@@ -237,9 +241,17 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
             .list_logs(&intruder, None, false, PAGE)
             .await
             .unwrap()
+            .rows
             .is_empty()
     );
-    assert_eq!(w.desk.count_logs(&intruder, None, false).await.unwrap(), 0);
+    assert_eq!(
+        w.desk
+            .count_logs(&intruder, None, false)
+            .await
+            .unwrap()
+            .value,
+        0
+    );
     // Nothing the intruder tried was written.
     assert_eq!(w.store.all_logs().len(), 1);
     assert!(w.store.all_messages().is_empty());
@@ -266,7 +278,8 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
         w.desk
             .count_tickets(&c1, TicketFilter::default())
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
         2
     );
     let refund = Keyword::parse("REFUND").unwrap();
@@ -274,14 +287,16 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
         w.desk
             .count_tickets(&c1, by_keyword(refund.clone()))
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
         1
     );
     assert_eq!(
         w.desk
             .count_tickets(&agent(), by_keyword(refund))
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
         2
     );
     let percent = Keyword::parse("50%").unwrap();
@@ -289,7 +304,8 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
         w.desk
             .count_tickets(&agent(), by_keyword(percent))
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
         1
     );
     let literal = Keyword::parse("%").unwrap();
@@ -297,7 +313,8 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
         w.desk
             .count_tickets(&agent(), by_keyword(literal))
             .await
-            .unwrap(),
+            .unwrap()
+            .value,
         1
     );
     let page = w
@@ -305,14 +322,102 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
         .list_tickets(
             &agent(),
             TicketFilter::default(),
-            Page {
+            &PageRequest {
                 limit: 2,
                 offset: 1,
+                cursor: None,
             },
         )
         .await
         .unwrap();
-    assert_eq!(page.len(), 2);
+    assert_eq!(page.rows.len(), 2);
+}
+
+#[tokio::test]
+async fn cursors_walk_every_ticket_once_while_tickets_are_added() {
+    let w = world().await;
+    let mut opened = Vec::new();
+    for i in 0..7 {
+        opened.push(open(&w, &customer("c1"), &format!("Ticket {i}")).await);
+    }
+    // Every ticket has the same creation time here: ties go by id.
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(3);
+    loop {
+        let p = w
+            .desk
+            .list_tickets(&agent(), TicketFilter::default(), &page)
+            .await
+            .unwrap();
+        seen.extend(p.rows.iter().map(|v| v.ticket.id));
+        if seen.len() == 3 {
+            // Newer than every row read so far: the next pages do not shift.
+            open(&w, &customer("c1"), "Opened while paging").await;
+        }
+        match p.next {
+            Some(next) => {
+                page = PageRequest {
+                    cursor: Some(next.encode()),
+                    ..PageRequest::first(3)
+                }
+            }
+            None => break,
+        }
+    }
+    opened.reverse();
+    assert_eq!(seen, opened);
+}
+
+#[tokio::test]
+async fn a_cursor_of_another_order_and_offsets_past_the_maximum_are_refused() {
+    let w = world().await;
+    for i in 0..3 {
+        open(&w, &customer("c1"), &format!("Ticket {i}")).await;
+    }
+    let first = w
+        .desk
+        .list_tickets(&agent(), TicketFilter::default(), &PageRequest::first(1))
+        .await
+        .unwrap();
+    let cursor = first.next.unwrap().encode();
+    let by_id = TicketFilter {
+        sort: TicketSort {
+            field: SortField::Id,
+            descending: true,
+        },
+        ..TicketFilter::default()
+    };
+    let with_cursor = PageRequest {
+        cursor: Some(cursor),
+        ..PageRequest::first(1)
+    };
+    let r = w.desk.list_tickets(&agent(), by_id, &with_cursor).await;
+    assert!(
+        matches!(&r, Err(AppError::Invalid(e)) if e[0].field == "cursor"),
+        "{r:?}"
+    );
+    let deep = PageRequest {
+        offset: MAX_OFFSET + 1,
+        ..PageRequest::first(1)
+    };
+    let r = w
+        .desk
+        .list_tickets(&agent(), TicketFilter::default(), &deep)
+        .await;
+    assert!(
+        matches!(&r, Err(AppError::Invalid(e)) if e[0].field == "offset"),
+        "{r:?}"
+    );
+    let deepest_allowed = PageRequest {
+        offset: MAX_OFFSET,
+        ..PageRequest::first(1)
+    };
+    let r = w
+        .desk
+        .list_tickets(&agent(), TicketFilter::default(), &deepest_allowed)
+        .await
+        .unwrap();
+    assert!(r.rows.is_empty() && r.next.is_none());
 }
 
 #[tokio::test]

@@ -1066,7 +1066,20 @@ impl From<&LogEntry> for LogEntryDto {
 /// `data` of a list call with `count=true`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CountDto {
-    /// How many rows match, ignoring `limit` and `offset`.
-    #[schema(example = 42)]
+    /// How many rows match, ignoring `limit`, `offset` and `cursor`: exact up
+    /// to 10000; past that it is 10000 and `capped` is true.
+    #[schema(example = 42, minimum = 0, maximum = 10000)]
     pub count: u64,
+    /// `true` when more rows match than `count` says (it stopped at the cap).
+    #[schema(example = false)]
+    pub capped: bool,
+}
+
+impl From<ticketd_app::Count> for CountDto {
+    fn from(c: ticketd_app::Count) -> Self {
+        Self {
+            count: c.value,
+            capped: c.capped,
+        }
+    }
 }

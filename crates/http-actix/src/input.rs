@@ -5,9 +5,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use ticketd_app::{DEFAULT_LIMIT, FieldError, MAX_LIMIT};
+use ticketd_app::{DEFAULT_LIMIT, FieldError, MAX_LIMIT, PageRequest};
 use ticketd_domain::TicketId;
-use ticketd_ports::Page;
 
 use crate::error::ApiError;
 
@@ -190,14 +189,20 @@ fn digits(s: &str) -> Option<u64> {
 }
 
 /// `limit` and `offset` as the contract reads them: limit 10 by default and at
-/// most 100; offset 0 by default.
-pub fn page(limit: Option<&str>, offset: Option<&str>) -> Result<Page, Vec<FieldError>> {
+/// most 100; offset 0 by default. The cursor is read as it is: the desk
+/// decides whether it continues the list.
+pub fn page(
+    limit: Option<&str>,
+    offset: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<PageRequest, Vec<FieldError>> {
     match (query_number("limit", limit), query_number("offset", offset)) {
-        (Ok(limit), Ok(offset)) => Ok(Page {
+        (Ok(limit), Ok(offset)) => Ok(PageRequest {
             limit: limit.map_or(DEFAULT_LIMIT, |l| {
                 u32::try_from(l.min(u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT)
             }),
             offset: offset.unwrap_or(0),
+            cursor: cursor.map(str::to_owned),
         }),
         (limit, offset) => Err([limit.err(), offset.err()].into_iter().flatten().collect()),
     }
@@ -287,29 +292,24 @@ mod tests {
 
     #[test]
     fn paging_defaults_caps_and_refuses_bad_numbers() {
+        assert_eq!(page(None, None, None), Ok(PageRequest::first(10)));
         assert_eq!(
-            page(None, None),
-            Ok(Page {
-                limit: 10,
-                offset: 0
-            })
-        );
-        assert_eq!(
-            page(Some("500"), Some("20")),
-            Ok(Page {
+            page(Some("500"), Some("20"), Some("abc")),
+            Ok(PageRequest {
                 limit: 100,
-                offset: 20
+                offset: 20,
+                cursor: Some("abc".into()),
             })
         );
-        assert!(page(Some(""), None).is_err(), "empty is not a number");
-        assert!(page(Some("+5"), None).is_err(), "plain digits only");
-        assert!(page(Some(" 5"), None).is_err(), "no blanks");
-        let errs = page(Some("-1"), Some("x")).unwrap_err();
+        assert!(page(Some(""), None, None).is_err(), "empty is not a number");
+        assert!(page(Some("+5"), None, None).is_err(), "plain digits only");
+        assert!(page(Some(" 5"), None, None).is_err(), "no blanks");
+        let errs = page(Some("-1"), Some("x"), None).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["limit", "offset"]);
-        assert!(page(Some("1.5"), None).is_err());
+        assert!(page(Some("1.5"), None, None).is_err());
         assert!(
-            page(None, Some("9223372036854775808")).is_err(),
+            page(None, Some("9223372036854775808"), None).is_err(),
             "past int64"
         );
     }

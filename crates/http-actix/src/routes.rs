@@ -3,9 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
-use ticketd_app::{FieldError, SupportDesk};
+use ticketd_app::{Count, FieldError, ListPage, PageRequest, SupportDesk};
 use ticketd_domain::{Keyword, Priority, TicketId, TicketStatus, UserId};
-use ticketd_ports::{Claim, Page, SortField, TicketFilter, TicketSort};
+use ticketd_ports::{Claim, SortField, TicketFilter, TicketSort};
 use utoipa::IntoParams;
 
 use crate::auth::Authenticated;
@@ -13,7 +13,7 @@ use crate::dto::{
     AddMessageRequest, AddedMessageDto, CategoryDto, CountDto, CreateCategoryRequest, LogEntryDto,
     OpenTicketRequest, TicketDetailsDto, TicketDto, TicketUpdatedDto, UpdateTicketRequest,
 };
-use crate::envelope::{Envelope, ListData, ListEnvelope};
+use crate::envelope::{Envelope, ListEnvelope};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::input::{
     QueryParams, flag, page, parse_json, query_time, read_body, read_json, ticket_id,
@@ -38,7 +38,7 @@ const HISTORY: &str = "Successfully retrieved ticket history";
 /// The header that makes a POST safe to retry.
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-/// The header carrying the number of rows a list matches, ignoring paging.
+/// The header that repeats a count answer's number of matching rows.
 const TOTAL_COUNT: &str = "X-Total-Count";
 
 fn path_id(raw: &str) -> Result<TicketId, ApiError> {
@@ -55,9 +55,14 @@ pub struct TicketListQuery {
     /// Rows per page: default 10; above 100 is served as 100.
     #[param(value_type = Option<u64>, minimum = 0, example = 10)]
     limit: Option<String>,
-    /// Rows to skip: default 0.
-    #[param(value_type = Option<u64>, minimum = 0, example = 0)]
+    /// Rows to skip: default 0, at most 10000 (read deeper pages with `cursor`).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 10000, example = 0)]
     offset: Option<String>,
+    /// The `nextCursor` of the page before: this page starts right after it
+    /// (keep the other parameters as they were). Stable while rows are added,
+    /// and as fast at any depth.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
+    cursor: Option<String>,
     /// Case-insensitive text to find in the subject, description or reference;
     /// `%` and `_` match themselves; empty means no filter.
     #[param(
@@ -66,7 +71,8 @@ pub struct TicketListQuery {
         pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
     )]
     keyword: Option<String>,
-    /// `true` (or `1`) to get `{"count": N}` instead of rows.
+    /// `true` (or `1`) to get `{"count": N, "capped": false}` instead of rows:
+    /// exact up to 10000 matches; past that `count` is 10000 and `capped` is true.
     #[param(schema_with = crate::openapi::flag_schema)]
     count: Option<String>,
     /// Statuses, by name or code: `open,pending` or `1,3`.
@@ -214,14 +220,11 @@ fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketFilter 
     f
 }
 
-/// `limit`, `offset` and `count`, collecting every invalid one.
-fn paging(q: &QueryParams, errors: &mut Vec<FieldError>) -> (Page, bool) {
-    let page = page(q.one("limit"), q.one("offset")).unwrap_or_else(|e| {
+/// `limit`, `offset`, `cursor` and `count`, collecting every invalid one.
+fn paging(q: &QueryParams, errors: &mut Vec<FieldError>) -> (PageRequest, bool) {
+    let page = page(q.one("limit"), q.one("offset"), q.one("cursor")).unwrap_or_else(|e| {
         errors.extend(e);
-        Page {
-            limit: 0,
-            offset: 0,
-        }
+        PageRequest::first(0)
     });
     let count = flag("count", q.one("count")).unwrap_or_else(|e| {
         errors.push(e);
@@ -246,32 +249,35 @@ fn checked(errors: Vec<FieldError>) -> Result<(), ApiError> {
     }
 }
 
-/// A list answer: the rows and `X-Total-Count`, or `{"count": N}`.
-fn list_response<T: serde::Serialize>(
-    message: &str,
-    total: u64,
-    rows: Option<Vec<T>>,
-) -> HttpResponse {
-    let data = match rows {
-        Some(rows) => ListData::Items(rows),
-        None => ListData::Count(CountDto { count: total }),
-    };
+/// A page of a list, with the cursor of the next page.
+fn page_response<R, T>(message: &str, page: ListPage<R>) -> HttpResponse
+where
+    T: serde::Serialize + for<'a> From<&'a R>,
+{
+    let rows = page.rows.iter().map(T::from).collect::<Vec<_>>();
+    let next = page.next.map(|c| c.encode());
+    HttpResponse::Ok().json(ListEnvelope::page(message, rows, next))
+}
+
+/// A count answer: `{"count": N, "capped": bool}`, and N in `X-Total-Count`.
+fn count_response(message: &str, count: Count) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((TOTAL_COUNT, total.to_string()))
-        .json(ListEnvelope::ok(message, data))
+        .insert_header((TOTAL_COUNT, count.value.to_string()))
+        .json(ListEnvelope::<()>::count(message, CountDto::from(count)))
 }
 
 #[utoipa::path(
     tag = "Support",
     summary = "Get Support Tickets",
     description = "The tickets the caller may see: a customer sees its own, agents and admins see \
-                   all. Filters combine with each other, with `keyword` and with paging; \
-                   `X-Total-Count` gives the number of matches. With `count=true`, `data` is \
-                   `{\"count\": N}`.",
+                   all. Filters combine with each other, with `keyword` and with paging. \
+                   A page reads only its own rows: `nextCursor` reads the next one. With \
+                   `count=true`, `data` is `{\"count\": N, \"capped\": false}` (exact up to \
+                   10000 matches, else 10000 with `capped` true) and `X-Total-Count` repeats N.",
     params(TicketListQuery),
     responses(
         (status = 200, description = "Successfully retrieved the support tickets", body = ListEnvelope<TicketDto>,
-         headers(("X-Total-Count" = u64, description = "How many tickets match, ignoring limit and offset")),
+         headers(("X-Total-Count" = u64, description = "With `count=true` only: the count, as in `data.count`")),
          example = json!({"status": "1", "message": LIST_TICKETS, "data": [{
             "createdBy": "admin", "createdDate": "2025-04-01T10:00:00Z", "modifiedBy": "admin",
             "modifiedDate": "2025-04-01T10:30:00Z", "id": 123, "refId": "TKT-7K3M9Q2XAB", "userId": "user01",
@@ -301,14 +307,12 @@ async fn list_tickets(
     let (page, count) = paging(&q, &mut errors);
     let filter = ticket_filter(&q, &mut errors);
     checked(errors)?;
-    let total = desk.count_tickets(&user.0, filter.clone()).await?;
-    let rows = if count {
-        None
-    } else {
-        let rows = desk.list_tickets(&user.0, filter, page).await?;
-        Some(rows.iter().map(TicketDto::from).collect::<Vec<_>>())
-    };
-    Ok(list_response(LIST_TICKETS, total, rows))
+    if count {
+        let count = desk.count_tickets(&user.0, filter).await?;
+        return Ok(count_response(LIST_TICKETS, count));
+    }
+    let page = desk.list_tickets(&user.0, filter, &page).await?;
+    Ok(page_response::<_, TicketDto>(LIST_TICKETS, page))
 }
 
 #[utoipa::path(
@@ -472,10 +476,16 @@ pub struct LogListQuery {
     /// Rows per page: default 10; above 100 is served as 100.
     #[param(value_type = Option<u64>, minimum = 0, example = 10)]
     limit: Option<String>,
-    /// Rows to skip: default 0.
-    #[param(value_type = Option<u64>, minimum = 0, example = 0)]
+    /// Rows to skip: default 0, at most 10000 (read deeper pages with `cursor`).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 10000, example = 0)]
     offset: Option<String>,
-    /// `1` (or `true`) to get `{"count": N}` instead of rows; `0` (or `false`) for rows.
+    /// The `nextCursor` of the page before: this page starts right after it
+    /// (keep the other parameters as they were). Stable while rows are added,
+    /// and as fast at any depth.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
+    cursor: Option<String>,
+    /// `1` (or `true`) to get `{"count": N, "capped": false}` instead of rows
+    /// (exact up to 10000; past that 10000 with `capped` true); `0` (or `false`) for rows.
     #[param(schema_with = crate::openapi::flag_schema)]
     count: Option<String>,
     /// Only the entries of this ticket.
@@ -495,7 +505,7 @@ pub struct LogListQuery {
     params(LogListQuery),
     responses(
         (status = 200, description = "Successfully retrieved ticket logs", body = ListEnvelope<LogEntryDto>,
-         headers(("X-Total-Count" = u64, description = "How many entries match, ignoring limit and offset")),
+         headers(("X-Total-Count" = u64, description = "With `count=true` only: the count, as in `data.count`")),
          example = json!({"status": "1", "message": LOGS, "data": [{
             "createdBy": "admin", "createdDate": "2025-04-21T01:00:00Z", "modifiedBy": "admin",
             "modifiedDate": "2025-04-21T01:00:00Z", "id": 1, "ticketId": 123,
@@ -527,16 +537,14 @@ async fn list_logs(
         Some(raw) => ticket_id("ticketId", raw).map_err(|e| errors.push(e)).ok(),
     };
     checked(errors)?;
-    let total = desk.count_logs(&user.0, ticket, include_deleted).await?;
-    let rows = if count {
-        None
-    } else {
-        let rows = desk
-            .list_logs(&user.0, ticket, include_deleted, page)
-            .await?;
-        Some(rows.iter().map(LogEntryDto::from).collect::<Vec<_>>())
-    };
-    Ok(list_response(LOGS, total, rows))
+    if count {
+        let count = desk.count_logs(&user.0, ticket, include_deleted).await?;
+        return Ok(count_response(LOGS, count));
+    }
+    let page = desk
+        .list_logs(&user.0, ticket, include_deleted, &page)
+        .await?;
+    Ok(page_response::<_, LogEntryDto>(LOGS, page))
 }
 
 #[utoipa::path(
@@ -905,10 +913,16 @@ pub struct HistoryQuery {
     /// Rows per page: default 10; above 100 is served as 100.
     #[param(value_type = Option<u64>, minimum = 0, example = 10)]
     limit: Option<String>,
-    /// Rows to skip: default 0.
-    #[param(value_type = Option<u64>, minimum = 0, example = 0)]
+    /// Rows to skip: default 0, at most 10000 (read deeper pages with `cursor`).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 10000, example = 0)]
     offset: Option<String>,
-    /// `true` (or `1`) to get `{"count": N}` instead of rows.
+    /// The `nextCursor` of the page before: this page starts right after it
+    /// (keep the other parameters as they were). Stable while rows are added,
+    /// and as fast at any depth.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
+    cursor: Option<String>,
+    /// `true` (or `1`) to get `{"count": N, "capped": false}` instead of rows:
+    /// exact up to 10000 matches; past that `count` is 10000 and `capped` is true.
     #[param(schema_with = crate::openapi::flag_schema)]
     count: Option<String>,
     /// Admins only: `true` to read a deleted ticket's history.
@@ -924,7 +938,7 @@ pub struct HistoryQuery {
     params(("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123), HistoryQuery),
     responses(
         (status = 200, description = "The ticket's history", body = ListEnvelope<LogEntryDto>,
-         headers(("X-Total-Count" = u64, description = "How many entries there are, ignoring limit and offset"))),
+         headers(("X-Total-Count" = u64, description = "With `count=true` only: the count, as in `data.count`"))),
         (status = 400, description = "A query parameter is invalid", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "A non-admin used `includeDeleted`", body = ErrorEnvelope),
@@ -946,9 +960,12 @@ async fn ticket_history(
     let (page, count) = paging(&q, &mut errors);
     let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
     checked(errors)?;
-    let (rows, total) = desk.history(&user.0, id, include_deleted, page).await?;
-    let rows = (!count).then(|| rows.iter().map(LogEntryDto::from).collect::<Vec<_>>());
-    Ok(list_response(HISTORY, total, rows))
+    if count {
+        let count = desk.count_history(&user.0, id, include_deleted).await?;
+        return Ok(count_response(HISTORY, count));
+    }
+    let page = desk.history(&user.0, id, include_deleted, &page).await?;
+    Ok(page_response::<_, LogEntryDto>(HISTORY, page))
 }
 
 /// Registers every handler under [`PREFIX`]. Literal paths come before

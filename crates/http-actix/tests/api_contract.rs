@@ -109,14 +109,14 @@ async fn paging_defaults_to_ten_and_caps_at_one_hundred(db: &TestDatabase) {
     for flag in ["true", "1"] {
         let count = api.get(&format!("{API}?count={flag}&limit=1&offset=5"), &c).await.expect(200);
         assert_eq!(count.body["status"], json!("1"));
-        assert_eq!(count.data(), &json!({"count": 12}));
+        assert_eq!(count.data(), &json!({"count": 12, "capped": false}));
     }
     for flag in ["false", "0"] {
         let rows = api.get(&format!("{API}?count={flag}&limit=3"), &c).await.expect(200);
         assert_eq!(rows.data().as_array().unwrap().len(), 3);
     }
     let logs = api.get(&format!("{API}/ticket-logs?count=1"), &c).await.expect(200);
-    assert_eq!(logs.data(), &json!({"count": 12}));
+    assert_eq!(logs.data(), &json!({"count": 12, "capped": false}));
     let page = api.get(&format!("{API}/ticket-logs?limit=5&offset=10"), &c).await.expect(200);
     assert_eq!(page.data().as_array().unwrap().len(), 2);
 }

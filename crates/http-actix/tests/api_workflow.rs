@@ -139,7 +139,7 @@ async fn staff_set_priority_assignee_and_category_and_history_records_each_chang
 
     let history = api.get(&format!("{path}/logs"), &agent()).await.expect(200);
     assert_eq!(history.body["status"], json!("1"));
-    assert_eq!(history.header("x-total-count"), Some("4"));
+    assert_eq!(history.data().as_array().unwrap().len(), 4);
     let s = |v: &str| json!(v);
     let change = |field: &str, from: Value, to: Value| json!({"field": field, "from": from, "to": to});
     assert_eq!(history_changes(&history), vec![
@@ -246,7 +246,7 @@ async fn internal_notes_never_reach_customers(db: &TestDatabase) {
 
     // Logs, counts and history leave the note's entry out for the customer.
     let logs = api.get(&format!("{API}/ticket-logs"), &c).await.expect(200);
-    assert_eq!(logs.header("x-total-count"), Some("2"));
+    assert_eq!(logs.data().as_array().unwrap().len(), 2);
     assert!(logs.data().as_array().unwrap().iter().all(|e| e["visibility"] == "public"));
     let count = api.get(&format!("{API}/ticket-logs?count=1&ticketId={id}"), &c).await.expect(200);
     assert_eq!(count.data()["count"], json!(2));
@@ -309,7 +309,7 @@ async fn a_deleted_ticket_vanishes_until_restored(db: &TestDatabase) {
     api.call(actix_web::http::Method::POST, &format!("{path}/restore"), Some(&admin()), None).await.expect_error(409);
     api.get(&path, &c).await.expect(200);
     let history = api.get(&format!("{path}/logs"), &c).await.expect(200);
-    assert_eq!(history.header("x-total-count"), Some("3"));
+    assert_eq!(history.data().as_array().unwrap().len(), 3);
     assert_eq!(history.data()[2]["actionTaken"], "Restored ticket");
 }
 

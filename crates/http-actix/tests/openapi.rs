@@ -161,6 +161,26 @@ async fn the_document_matches_its_snapshot() {
     );
 }
 
+/// The caps the document states are the ones the desk applies.
+#[actix_web::test]
+async fn the_documented_offset_maximum_and_count_cap_are_the_served_ones() {
+    let doc = served_document(&TestDatabase::sqlite()).await;
+    let mut lists = 0;
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            if param["name"] == "offset" {
+                assert_eq!(param["schema"]["maximum"], json!(ticketd_app::MAX_OFFSET), "{path}");
+                lists += 1;
+            }
+        }
+    }
+    assert_eq!(lists, 3, "tickets, logs and one ticket's history");
+    let count = &doc["components"]["schemas"]["CountDto"]["properties"]["count"];
+    assert_eq!(count["maximum"], json!(ticketd_app::COUNT_CAP));
+    assert!(count["description"].as_str().unwrap().contains(&ticketd_app::COUNT_CAP.to_string()));
+}
+
 /// Every documented query parameter is one the server reads: a value it cannot
 /// take is refused naming that very parameter.
 #[actix_web::test]

@@ -22,7 +22,8 @@ pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
     LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page,
-    SortField, StatusChange, TicketDetails, TicketFilter, TicketSort, TicketUpdate, TicketView,
+    Position, ReadScope, SortField, StatusChange, TicketDetails, TicketFilter, TicketSort,
+    TicketUpdate, TicketView,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,

@@ -1,6 +1,6 @@
 use ticketd_domain::{
     Actor, Category, CategoryId, CategoryName, Description, FieldChange, FileName, FilePath,
-    Keyword, LogAction, Message, MessageBody, Priority, RefId, Subject, Ticket, TicketId,
+    Keyword, LogAction, LogEntry, Message, MessageBody, Priority, RefId, Subject, Ticket, TicketId,
     TicketStatus, Timestamp, UploadKey, UserId, UserType, Visibility,
 };
 
@@ -281,11 +281,98 @@ pub struct LogFilter {
     pub oldest_first: bool,
 }
 
-/// A window on a list.
+/// What a reader may see of a ticket: the store checks it on the ticket's own
+/// row before it reads anything else of the ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadScope {
+    /// Only tickets of this user (set for customers).
+    pub owner: Option<UserId>,
+    /// Deleted tickets too.
+    pub include_deleted: bool,
+    /// Internal notes too (otherwise only public messages are read).
+    pub include_internal: bool,
+}
+
+impl ReadScope {
+    /// Whether a reader with this scope may see `ticket` at all.
+    pub fn admits(&self, ticket: &Ticket) -> bool {
+        self.owner.as_ref().is_none_or(|o| o == &ticket.user_id)
+            && (self.include_deleted || !ticket.is_delete)
+    }
+}
+
+/// A row's place in a list's order, so that a page can start right after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The row's value of the field the list is sorted by: a time as
+    /// microseconds since the Unix epoch, a code, or the id itself.
+    pub value: i64,
+    /// The row's id, which breaks ties in the same direction.
+    pub id: i64,
+}
+
+impl Position {
+    /// The place of a ticket in a list sorted by `sort`.
+    pub fn of_ticket(sort: TicketSort, ticket: &Ticket) -> Self {
+        let value = match sort.field {
+            SortField::CreatedDate => ticket.audit.created_at.timestamp_micros(),
+            SortField::ModifiedDate => ticket.audit.modified_at.timestamp_micros(),
+            SortField::Priority => i64::from(ticket.priority.code()),
+            SortField::Status => i64::from(ticket.status.code()),
+            SortField::Id => ticket.id.get(),
+        };
+        Self {
+            value,
+            id: ticket.id.get(),
+        }
+    }
+
+    /// The place of an audit-log entry in a list ordered by time.
+    pub fn of_log_entry(entry: &LogEntry) -> Self {
+        Self {
+            value: entry.action_at.timestamp_micros(),
+            id: entry.id.get(),
+        }
+    }
+}
+
+/// A window on a list: at most `limit` rows, after skipping `offset` rows, or
+/// right after the row at `after` (keyset paging: stable while rows are added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     /// How many rows at most.
     pub limit: u32,
     /// How many rows to skip.
     pub offset: u64,
+    /// Start right after this row (then `offset` counts from there).
+    pub after: Option<Position>,
+}
+
+impl Page {
+    /// The first `limit` rows.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit,
+            offset: 0,
+            after: None,
+        }
+    }
+
+    /// `limit` rows after skipping `offset`.
+    pub fn skip(limit: u32, offset: u64) -> Self {
+        Self {
+            limit,
+            offset,
+            after: None,
+        }
+    }
+
+    /// `limit` rows right after the row at `after`.
+    pub fn after(limit: u32, after: Position) -> Self {
+        Self {
+            limit,
+            offset: 0,
+            after: Some(after),
+        }
+    }
 }

@@ -6,8 +6,8 @@ use ticketd_domain::{
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, StatusChange,
-    TicketDetails, TicketFilter, TicketUpdate, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, ReadScope,
+    StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 
 /// Stores tickets and their messages. Every write takes the log entry that
@@ -24,18 +24,27 @@ pub trait TicketRepository: Send + Sync {
     /// A ticket with its category (deleted or not), or `None` if there is none.
     async fn get_ticket(&self, id: TicketId) -> Result<Option<TicketView>, RepoError>;
 
-    /// A ticket (deleted or not) with its category, messages and attachments.
-    async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError>;
+    /// A ticket with its category, and the messages (with their attachments)
+    /// that `scope` admits, or `None` if there is no such ticket or `scope`
+    /// does not admit it. Nothing but the ticket's own row is read for a
+    /// ticket the scope does not admit.
+    async fn ticket_details(
+        &self,
+        id: TicketId,
+        scope: &ReadScope,
+    ) -> Result<Option<TicketDetails>, RepoError>;
 
-    /// The tickets matching `filter`, in its order.
+    /// The tickets matching `filter`, in its order, as far as `page` reaches:
+    /// a store reads no more rows than the page needs (and, with an offset,
+    /// the rows it skips).
     async fn list_tickets(
         &self,
         filter: &TicketFilter,
         page: Page,
     ) -> Result<Vec<TicketView>, RepoError>;
 
-    /// How many tickets match `filter`.
-    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, RepoError>;
+    /// How many tickets match `filter`, counting no further than `at_most`.
+    async fn count_tickets(&self, filter: &TicketFilter, at_most: u64) -> Result<u64, RepoError>;
 
     /// Adds a message with its attachments and log entry to a live ticket that
     /// still takes messages, marks the ticket modified, and applies `reopen`
@@ -84,8 +93,8 @@ pub trait AuditLogRepository: Send + Sync {
         page: Page,
     ) -> Result<Vec<LogEntry>, RepoError>;
 
-    /// How many entries match `filter`.
-    async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError>;
+    /// How many entries match `filter`, counting no further than `at_most`.
+    async fn count_log_entries(&self, filter: &LogFilter, at_most: u64) -> Result<u64, RepoError>;
 }
 
 /// Remembers who has used the desk as staff, so that tickets are assigned only

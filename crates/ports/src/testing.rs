@@ -10,14 +10,14 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use ticketd_domain::{
     Actor, Attachment, AttachmentId, Audit, Category, CategoryId, LogEntry, LogEntryId, Message,
-    MessageId, Ticket, TicketId, Timestamp, Upload, UploadKey, UserId, UserType, fold_case,
-    search_text,
+    MessageId, Ticket, TicketId, Timestamp, Upload, UploadKey, UserId, UserType, Visibility,
+    fold_case, search_text,
 };
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, SortField,
-    StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position,
+    ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 use crate::repos::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
@@ -176,7 +176,25 @@ impl State {
     }
 }
 
-fn page_of<T: Clone>(mut rows: Vec<T>, page: Page) -> Vec<T> {
+/// The rows of `page`, from `rows` in their list's order (`descending` or not
+/// by `position`).
+fn page_of<T: Clone>(
+    mut rows: Vec<T>,
+    page: Page,
+    descending: bool,
+    position: impl Fn(&T) -> Position,
+) -> Vec<T> {
+    if let Some(after) = page.after {
+        let key = |p: Position| (p.value, p.id);
+        rows.retain(|r| {
+            let here = key(position(r));
+            if descending {
+                here < key(after)
+            } else {
+                here > key(after)
+            }
+        });
+    }
     let start = usize::try_from(page.offset)
         .unwrap_or(usize::MAX)
         .min(rows.len());
@@ -224,9 +242,13 @@ impl TicketRepository for InMemoryStore {
         s.ticket(id).map(|t| s.view(t)).transpose()
     }
 
-    async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError> {
+    async fn ticket_details(
+        &self,
+        id: TicketId,
+        scope: &ReadScope,
+    ) -> Result<Option<TicketDetails>, RepoError> {
         let s = self.lock()?;
-        let Some(ticket) = s.ticket(id) else {
+        let Some(ticket) = s.ticket(id).filter(|t| scope.admits(t)) else {
             return Ok(None);
         };
         let view = s.view(ticket)?;
@@ -234,6 +256,7 @@ impl TicketRepository for InMemoryStore {
             .messages
             .iter()
             .filter(|m| m.ticket_id == id)
+            .filter(|m| scope.include_internal || m.visibility == Visibility::Public)
             .cloned()
             .collect();
         Ok(Some(TicketDetails {
@@ -250,30 +273,27 @@ impl TicketRepository for InMemoryStore {
     ) -> Result<Vec<TicketView>, RepoError> {
         let s = self.lock()?;
         let mut rows: Vec<&Ticket> = s.tickets.iter().filter(|t| s.matches(t, filter)).collect();
-        let key = |t: &Ticket| -> (i64, i64) {
-            let primary = match filter.sort.field {
-                SortField::CreatedDate => t.audit.created_at.timestamp(),
-                SortField::ModifiedDate => t.audit.modified_at.timestamp(),
-                SortField::Priority => i64::from(t.priority.code()),
-                SortField::Status => i64::from(t.status.code()),
-                SortField::Id => t.id.get(),
-            };
-            (primary, t.id.get())
-        };
-        rows.sort_by_key(|t| key(t));
-        if filter.sort.descending {
+        let sort = filter.sort;
+        rows.sort_by_key(|t| {
+            let p = Position::of_ticket(sort, t);
+            (p.value, p.id)
+        });
+        if sort.descending {
             rows.reverse();
         }
         let views = rows
             .into_iter()
             .map(|t| s.view(t))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(page_of(views, page))
+        Ok(page_of(views, page, sort.descending, |v| {
+            Position::of_ticket(sort, &v.ticket)
+        }))
     }
 
-    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, RepoError> {
+    async fn count_tickets(&self, filter: &TicketFilter, at_most: u64) -> Result<u64, RepoError> {
         let s = self.lock()?;
-        Ok(s.tickets.iter().filter(|t| s.matches(t, filter)).count() as u64)
+        let n = s.tickets.iter().filter(|t| s.matches(t, filter)).count() as u64;
+        Ok(n.min(at_most))
     }
 
     async fn add_message(
@@ -461,12 +481,18 @@ impl AuditLogRepository for InMemoryStore {
         if !filter.oldest_first {
             rows.reverse();
         }
-        Ok(page_of(rows, page))
+        Ok(page_of(
+            rows,
+            page,
+            !filter.oldest_first,
+            Position::of_log_entry,
+        ))
     }
 
-    async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError> {
+    async fn count_log_entries(&self, filter: &LogFilter, at_most: u64) -> Result<u64, RepoError> {
         let s = self.lock()?;
-        Ok(s.logs.iter().filter(|e| s.log_matches(e, filter)).count() as u64)
+        let n = s.logs.iter().filter(|e| s.log_matches(e, filter)).count() as u64;
+        Ok(n.min(at_most))
     }
 }
 

@@ -56,7 +56,7 @@ fn serves_on_sqlite_with_nothing_set_up_and_accepts_its_own_tokens() {
         (status, body.as_str()),
         (
             200,
-            r#"{"status":"1","message":"Support tickets retrieved successfully","data":{"count":1}}"#
+            r#"{"status":"1","message":"Support tickets retrieved successfully","data":{"count":1,"capped":false}}"#
         )
     );
     let (status, _) = http(port, "GET", "/backend/api/support-ticket", None, None);

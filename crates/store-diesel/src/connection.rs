@@ -67,6 +67,27 @@ pub enum ConnectError {
     Query(#[from] diesel::result::Error),
 }
 
+/// A pooled connection, and whether a failure showed that it cannot be used
+/// again (its server went away): the pool then drops it instead of handing
+/// it out, so no connection needs a test query before each use.
+pub struct Pooled {
+    conn: AnyConnection,
+    pub(crate) broken: bool,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 /// Makes connections for the pool, keeping the real error of a failed attempt.
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -83,11 +104,8 @@ impl Manager {
     }
 }
 
-impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
-    type Error = ConnectError;
-
-    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+impl Manager {
+    fn open(&self) -> Result<AnyConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
                 Ok(AnyConnection::Postgresql(PgConnection::establish(url)?))
@@ -105,13 +123,25 @@ impl r2d2::ManageConnection for Manager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
+impl r2d2::ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Pooled, ConnectError> {
+        Ok(Pooled {
+            conn: self.open()?,
+            broken: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectError> {
         conn.batch_execute("SELECT 1")?;
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.broken || diesel::r2d2::R2D2Connection::is_broken(&mut conn.conn)
     }
 }

@@ -119,6 +119,9 @@ impl Store {
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
+            // No `SELECT 1` before each use: a connection that fails because
+            // its server went away is marked broken and replaced instead.
+            .test_on_check_out(false)
             .connection_timeout(options.acquire_timeout)
             .build(manager)
             .map_err(|source| OpenError::Connect {
@@ -142,7 +145,7 @@ impl Store {
             message,
         };
         let mut conn = self.pool.get().map_err(|e| fail(e.to_string()))?;
-        let applied = match &mut *conn {
+        let applied = match &mut **conn {
             AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
             AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }
@@ -162,12 +165,13 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = checkout(&pool)?;
-            work(&mut conn)
+        blocking(move |caller| {
+            let mut conn = checkout(&pool, caller)?;
+            let result = work(&mut conn);
+            conn.note(&result);
+            result
         })
         .await
-        .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
     }
 
     /// Runs `work` in one transaction on a blocking thread: it commits if `work`
@@ -179,24 +183,75 @@ impl Store {
     {
         let pool = self.pool.clone();
         let lock = self.write_lock.clone();
-        tokio::task::spawn_blocking(move || {
+        blocking(move |caller| {
             // Queue for the SQLite write lock before taking a connection, so that
             // waiting writers do not hold connections that readers could use.
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
-            let mut conn = checkout(&pool)?;
-            diesel::Connection::transaction(&mut *conn, |conn| work(conn).map_err(TxError::Repo))
-                .map_err(TxError::into_repo)
+            let mut conn = checkout(&pool, caller)?;
+            let result = diesel::Connection::transaction(&mut **conn, |conn| {
+                work(conn).map_err(TxError::Repo)
+            })
+            .map_err(TxError::into_repo);
+            conn.note(&result);
+            result
         })
         .await
-        .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("database task failed: {e}")))?
     }
 }
 
-fn checkout(pool: &Pool) -> Result<PooledConnection, RepoError> {
-    pool.get()
-        .map_err(|e| RepoError::Unavailable(e.to_string()))
+/// Whether the request that queued some database work still waits for it.
+struct Caller<'a, T>(&'a tokio::sync::oneshot::Sender<T>);
+
+impl<T> Caller<'_, T> {
+    fn is_gone(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+/// Runs `work` on a blocking thread and waits for its result. Work whose
+/// caller stopped waiting (its request was dropped) before it took a
+/// connection is skipped, so that it does not delay the requests behind it.
+async fn blocking<T, F>(work: F) -> Result<T, RepoError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Caller<'_, Result<T, RepoError>>) -> Result<T, RepoError> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // The handle is not awaited: the answer comes through the channel, and a
+    // task that panics drops its sender, which the receiver reports.
+    drop(tokio::task::spawn_blocking(move || {
+        if tx.is_closed() {
+            return;
+        }
+        let result = work(&Caller(&tx));
+        let _ = tx.send(result);
+    }));
+    rx.await
+        .map_err(|_| RepoError::Unexpected(anyhow::anyhow!("database task failed")))?
+}
+
+fn checkout<T>(pool: &Pool, caller: &Caller<'_, T>) -> Result<PooledConnection, RepoError> {
+    let conn = pool
+        .get()
+        .map_err(|e| RepoError::Unavailable(e.to_string()))?;
+    if caller.is_gone() {
+        return Err(RepoError::Unavailable("the request is gone".into()));
+    }
+    Ok(conn)
+}
+
+impl connection::Pooled {
+    /// Marks a PostgreSQL connection broken when `result` says its server
+    /// cannot be reached through it, so that the pool replaces it.
+    fn note<T>(&mut self, result: &Result<T, RepoError>) {
+        if matches!(result, Err(RepoError::Unavailable(_)))
+            && matches!(**self, AnyConnection::Postgresql(_))
+        {
+            self.broken = true;
+        }
+    }
 }
 
 /// The error of a transaction: the work's own, or diesel's (commit, rollback).

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use ticketd_domain::{LogEntry, Visibility};
 use ticketd_ports::{AuditLogRepository, LogFilter, Page, RepoError};
 
-use crate::rows::{LogRow, count};
+use crate::rows::{LogRow, micros_to_db_time};
 use crate::schema::{ticket_logs, tickets};
 use crate::{AnyConnection, Store, db_error};
 
@@ -18,7 +18,7 @@ fn filtered<'a>(
 ) -> diesel::helper_types::IntoBoxed<'a, LogsWithTickets, Backend> {
     let mut query = ticket_logs::table.inner_join(tickets::table).into_boxed();
     if !filter.include_deleted {
-        query = query.filter(tickets::is_delete.eq(false));
+        query = query.filter(diesel::dsl::not(tickets::is_delete));
     }
     if !filter.include_internal {
         query = query.filter(ticket_logs::visibility.eq(Visibility::Public.as_str()));
@@ -41,7 +41,27 @@ impl AuditLogRepository for Store {
     ) -> Result<Vec<LogEntry>, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            let query = filtered(&filter);
+            let mut query = filtered(&filter);
+            if let Some(after) = page.after {
+                let at = micros_to_db_time(after.value);
+                query = if filter.oldest_first {
+                    query.filter(
+                        ticket_logs::action_at.ge(at).and(
+                            ticket_logs::action_at
+                                .gt(at)
+                                .or(ticket_logs::id.gt(after.id)),
+                        ),
+                    )
+                } else {
+                    query.filter(
+                        ticket_logs::action_at.le(at).and(
+                            ticket_logs::action_at
+                                .lt(at)
+                                .or(ticket_logs::id.lt(after.id)),
+                        ),
+                    )
+                };
+            }
             let query = if filter.oldest_first {
                 query.order_by((ticket_logs::action_at.asc(), ticket_logs::id.asc()))
             } else {
@@ -60,15 +80,15 @@ impl AuditLogRepository for Store {
         .await
     }
 
-    async fn count_log_entries(&self, filter: &LogFilter) -> Result<u64, RepoError> {
+    async fn count_log_entries(&self, filter: &LogFilter, at_most: u64) -> Result<u64, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            count(
-                filtered(&filter)
-                    .count()
-                    .get_result::<i64>(conn)
-                    .map_err(db_error)?,
-            )
+            let ids: Vec<i64> = filtered(&filter)
+                .select(ticket_logs::id)
+                .limit(i64::try_from(at_most).unwrap_or(i64::MAX))
+                .load(conn)
+                .map_err(db_error)?;
+            Ok(ids.len() as u64)
         })
         .await
     }

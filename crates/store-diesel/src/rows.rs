@@ -1,7 +1,7 @@
 //! Row types, one per table, and their conversion to domain values.
 
 use anyhow::Context;
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use ticketd_domain::{
     Actor, Attachment, AttachmentId, Audit, Category, CategoryId, CategoryName, ChangedField,
@@ -15,6 +15,27 @@ use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_m
 
 pub(crate) fn to_db_time(t: Timestamp) -> NaiveDateTime {
     t.naive_utc()
+}
+
+/// A time given as microseconds since the epoch (a list position), kept
+/// within years 1 to 9999 so that every database can compare with it.
+pub(crate) fn micros_to_db_time(micros: i64) -> NaiveDateTime {
+    let lowest = chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
+    let highest = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    let lowest = lowest.and_time(chrono::NaiveTime::MIN);
+    let highest = highest
+        .and_hms_opt(23, 59, 59)
+        .unwrap_or(NaiveDateTime::MAX);
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.naive_utc())
+        .unwrap_or(if micros < 0 { lowest } else { highest })
+        .clamp(lowest, highest)
+}
+
+/// A list position's value as a code column's type; values out of its range
+/// lie past every row either way.
+pub(crate) fn clamp_i32(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
 }
 
 pub(crate) fn from_db_time(t: NaiveDateTime) -> Timestamp {

@@ -1,14 +1,15 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use ticketd_domain::{Actor, Message, TicketId, TicketStatus, search_text};
+use ticketd_domain::{Actor, Message, TicketId, TicketStatus, Visibility, search_text};
 use ticketd_ports::{
-    NewLogEntry, NewMessage, NewTicket, Page, RepoError, SortField, StatusChange, TicketDetails,
-    TicketFilter, TicketRepository, TicketUpdate, TicketView,
+    NewLogEntry, NewMessage, NewTicket, Page, Position, ReadScope, RepoError, SortField,
+    StatusChange, TicketDetails, TicketFilter, TicketRepository, TicketSort, TicketUpdate,
+    TicketView,
 };
 
 use crate::rows::{
     AttachmentRow, CategoryRow, MessageRow, NewAttachmentRow, NewLogRow, NewMessageRow,
-    NewTicketRow, TicketRow, count, to_db_time,
+    NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
 use crate::{AnyConnection, Store, db_error, like_literal};
@@ -60,7 +61,9 @@ fn filtered<'a>(
 ) -> diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend> {
     let mut query = tickets_with_category!().into_boxed();
     if !filter.include_deleted {
-        query = query.filter(tickets::is_delete.eq(false));
+        // Written without a bind parameter, so that the partial indexes of
+        // live tickets (`WHERE NOT is_delete`) match it in every plan.
+        query = query.filter(diesel::dsl::not(tickets::is_delete));
     }
     if let Some(owner) = &filter.owner {
         query = query.filter(tickets::user_id.eq(owner.as_str().to_owned()));
@@ -119,11 +122,43 @@ fn filtered<'a>(
     query
 }
 
-/// `filtered`, ordered by the filter's sort, ties broken by id the same way.
+/// `query` without the rows up to and including `after` in the order `sort`:
+/// a keyset condition that the sort's index serves as a range.
+fn past<'a>(
+    query: diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend>,
+    sort: TicketSort,
+    after: Position,
+) -> diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend> {
+    macro_rules! past {
+        ($col:expr, $v:expr) => {{
+            let v = $v;
+            if sort.descending {
+                query.filter($col.le(v).and($col.lt(v).or(tickets::id.lt(after.id))))
+            } else {
+                query.filter($col.ge(v).and($col.gt(v).or(tickets::id.gt(after.id))))
+            }
+        }};
+    }
+    match sort.field {
+        SortField::CreatedDate => past!(tickets::created_date, micros_to_db_time(after.value)),
+        SortField::ModifiedDate => past!(tickets::modified_date, micros_to_db_time(after.value)),
+        SortField::Priority => past!(tickets::priority, clamp_i32(after.value)),
+        SortField::Status => past!(tickets::status, clamp_i32(after.value)),
+        SortField::Id if sort.descending => query.filter(tickets::id.lt(after.id)),
+        SortField::Id => query.filter(tickets::id.gt(after.id)),
+    }
+}
+
+/// `filtered`, from `after` on, ordered by the filter's sort, ties broken by
+/// id the same way.
 fn sorted<'a>(
     filter: &TicketFilter,
+    after: Option<Position>,
 ) -> diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend> {
-    let query = filtered(filter);
+    let query = match after {
+        Some(after) => past(filtered(filter), filter.sort, after),
+        None => filtered(filter),
+    };
     macro_rules! by {
         ($col:expr) => {
             if filter.sort.descending {
@@ -257,19 +292,34 @@ impl TicketRepository for Store {
         self.read(move |conn| load_view(conn, id)).await
     }
 
-    async fn ticket_details(&self, id: TicketId) -> Result<Option<TicketDetails>, RepoError> {
+    async fn ticket_details(
+        &self,
+        id: TicketId,
+        scope: &ReadScope,
+    ) -> Result<Option<TicketDetails>, RepoError> {
+        let scope = scope.clone();
         self.read(move |conn| {
-            let Some(view) = load_view(conn, id)? else {
+            let Some(view) = load_view(conn, id)?.filter(|v| scope.admits(&v.ticket)) else {
                 return Ok(None);
             };
-            let messages: Vec<MessageRow> = ticket_messages::table
+            let mut messages = ticket_messages::table
                 .filter(ticket_messages::ticket_id.eq(id.get()))
+                .into_boxed();
+            let mut attachments = ticket_attachments::table
+                .inner_join(ticket_messages::table)
+                .filter(ticket_attachments::ticket_id.eq(id.get()))
+                .into_boxed();
+            if !scope.include_internal {
+                let public = Visibility::Public.as_str();
+                messages = messages.filter(ticket_messages::visibility.eq(public));
+                attachments = attachments.filter(ticket_messages::visibility.eq(public));
+            }
+            let messages: Vec<MessageRow> = messages
                 .order(ticket_messages::id.asc())
                 .select(MessageRow::as_select())
                 .load(conn)
                 .map_err(db_error)?;
-            let mut attachments: Vec<AttachmentRow> = ticket_attachments::table
-                .filter(ticket_attachments::ticket_id.eq(id.get()))
+            let mut attachments: Vec<AttachmentRow> = attachments
                 .order(ticket_attachments::id.asc())
                 .select(AttachmentRow::as_select())
                 .load(conn)
@@ -300,7 +350,7 @@ impl TicketRepository for Store {
     ) -> Result<Vec<TicketView>, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            sorted(&filter)
+            sorted(&filter, page.after)
                 .limit(i64::from(page.limit))
                 .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
                 .select((TicketRow::as_select(), CategoryRow::as_select()))
@@ -313,15 +363,17 @@ impl TicketRepository for Store {
         .await
     }
 
-    async fn count_tickets(&self, filter: &TicketFilter) -> Result<u64, RepoError> {
+    async fn count_tickets(&self, filter: &TicketFilter, at_most: u64) -> Result<u64, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            count(
-                filtered(&filter)
-                    .count()
-                    .get_result::<i64>(conn)
-                    .map_err(db_error)?,
-            )
+            // Reading at most `at_most` ids costs no more than the matches it
+            // stops at, however many tickets match.
+            let ids: Vec<i64> = filtered(&filter)
+                .select(tickets::id)
+                .limit(i64::try_from(at_most).unwrap_or(i64::MAX))
+                .load(conn)
+                .map_err(db_error)?;
+            Ok(ids.len() as u64)
         })
         .await
     }

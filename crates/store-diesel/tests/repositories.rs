@@ -13,8 +13,8 @@ use ticketd_domain::{
 };
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
-    NewMessage, NewTicket, NewUpload, Page, RepoError, StatusChange, TicketFilter,
-    TicketRepository, TicketUpdate, UploadRepository,
+    NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SortField,
+    StatusChange, TicketFilter, TicketRepository, TicketSort, TicketUpdate, UploadRepository,
 };
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
@@ -22,6 +22,14 @@ use ticketd_store_diesel::testing::TestDatabase;
 const ALL: Page = Page {
     limit: 1000,
     offset: 0,
+    after: None,
+};
+
+/// What staff read with deleted tickets asked for: everything.
+const EVERYTHING: ReadScope = ReadScope {
+    owner: None,
+    include_deleted: true,
+    include_internal: true,
 };
 
 fn t0() -> Timestamp {
@@ -107,7 +115,7 @@ async fn log_count(db: &TestDatabase, ticket_id: TicketId) -> u64 {
         ticket_id: Some(ticket_id),
         ..LogFilter::default()
     };
-    db.store.count_log_entries(&filter).await.unwrap()
+    db.store.count_log_entries(&filter, u64::MAX).await.unwrap()
 }
 
 fn keyword(k: &str) -> TicketFilter {
@@ -175,7 +183,7 @@ async fn an_upload_reads_back_and_knows_where_it_is_attached(db: &TestDatabase) 
     let at = read.attached_to.unwrap();
     assert_eq!((at.ticket_id, at.message_id, at.visibility), (id, note.id, Visibility::Internal));
     assert_eq!(read.file_name.as_str(), "Résumé.pdf");
-    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
     assert_eq!(details.messages[0].attachments[0].upload, Some(made[1].key.clone()));
     let unknown = UploadKey::from_random([1; 16]);
     assert!(db.store.get_upload(&unknown).await.unwrap().is_none());
@@ -210,7 +218,7 @@ async fn an_upload_is_attached_once_and_a_swept_one_not_at_all(db: &TestDatabase
     assert_eq!(swept, vec![made[1].key.clone()]);
     assert!(matches!(add(&made[1].key).await, Err(RepoError::Conflict(_))));
     // One message (the first), two log entries (opened, one message).
-    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
     assert_eq!(details.messages.len(), 1);
     assert_eq!(log_count(db, id).await, 2);
 }
@@ -307,7 +315,7 @@ async fn a_duplicate_reference_is_a_conflict(db: &TestDatabase) {
     db.store.create_ticket(make(), log(LogAction::CreatedTicket, &c, t0())).await.unwrap();
     let again = db.store.create_ticket(make(), log(LogAction::CreatedTicket, &c, t0())).await;
     assert!(matches!(again, Err(RepoError::Conflict(_))), "{again:?}");
-    assert_eq!(db.store.count_log_entries(&LogFilter::default()).await.unwrap(), 1);
+    assert_eq!(db.store.count_log_entries(&LogFilter::default(), u64::MAX).await.unwrap(), 1);
 }
 
 async fn lists_are_newest_first_paged_and_counted_without_paging(db: &TestDatabase) {
@@ -322,12 +330,12 @@ async fn lists_are_newest_first_paged_and_counted_without_paging(db: &TestDataba
     let got: Vec<TicketId> = all.iter().map(|v| v.ticket.id).collect();
     let want = vec![ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]];
     assert_eq!(got, want);
-    let page = db.store.list_tickets(&TicketFilter::default(), Page { limit: 2, offset: 2 }).await.unwrap();
+    let page = db.store.list_tickets(&TicketFilter::default(), Page::skip(2, 2)).await.unwrap();
     let got: Vec<TicketId> = page.iter().map(|v| v.ticket.id).collect();
     assert_eq!(got, vec![ids[3], ids[2]]);
-    let beyond = db.store.list_tickets(&TicketFilter::default(), Page { limit: 10, offset: 100 }).await.unwrap();
+    let beyond = db.store.list_tickets(&TicketFilter::default(), Page::skip(10, 100)).await.unwrap();
     assert!(beyond.is_empty());
-    assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 6);
+    assert_eq!(db.store.count_tickets(&TicketFilter::default(), u64::MAX).await.unwrap(), 6);
 }
 
 async fn keyword_search_is_case_insensitive_and_takes_wildcards_literally(db: &TestDatabase) {
@@ -336,7 +344,7 @@ async fn keyword_search_is_case_insensitive_and_takes_wildcards_literally(db: &T
     ticket(db, top, "c1", "50% discount missing", t0()).await;
     ticket(db, top, "c1", "under_score and back\\slash", t0()).await;
     ticket(db, top, "c1", "ÜBER große Sorge", t0()).await;
-    let count = |k: &'static str| async move { db.store.count_tickets(&keyword(k)).await.unwrap() };
+    let count = |k: &'static str| async move { db.store.count_tickets(&keyword(k), u64::MAX).await.unwrap() };
     assert_eq!(count("refund").await, 1);
     assert_eq!(count("REFUND request").await, 1);
     assert_eq!(count("%").await, 1);
@@ -352,7 +360,7 @@ async fn keyword_search_is_case_insensitive_and_takes_wildcards_literally(db: &T
     assert_eq!(count("see subject").await, 4);
     let one = db.store.list_tickets(&keyword("refund"), ALL).await.unwrap();
     let reference = one[0].ticket.ref_id.as_str().to_lowercase();
-    assert_eq!(db.store.count_tickets(&keyword(&reference)).await.unwrap(), 1);
+    assert_eq!(db.store.count_tickets(&keyword(&reference), u64::MAX).await.unwrap(), 1);
 }
 
 async fn owner_filter_scopes_tickets_and_logs(db: &TestDatabase) {
@@ -363,12 +371,12 @@ async fn owner_filter_scopes_tickets_and_logs(db: &TestDatabase) {
     let listed = db.store.list_tickets(&c1, ALL).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].ticket.id, mine);
-    assert_eq!(db.store.count_tickets(&c1).await.unwrap(), 1);
+    assert_eq!(db.store.count_tickets(&c1, u64::MAX).await.unwrap(), 1);
     let logs_c1 = LogFilter { owner: Some(UserId::parse("c1").unwrap()), ticket_id: None, ..LogFilter::default() };
     let entries = db.store.list_log_entries(&logs_c1, ALL).await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].ticket_id, mine);
-    assert_eq!(db.store.count_log_entries(&LogFilter::default()).await.unwrap(), 2);
+    assert_eq!(db.store.count_log_entries(&LogFilter::default(), u64::MAX).await.unwrap(), 2);
 }
 
 async fn a_message_lands_with_its_attachments_and_log_entry(db: &TestDatabase) {
@@ -382,7 +390,7 @@ async fn a_message_lands_with_its_attachments_and_log_entry(db: &TestDatabase) {
     assert_eq!(stored.body.as_ref().map(|b| b.as_str()), Some("Looking into it"));
     assert_eq!(stored.attachments.len(), 2);
     assert_eq!(stored.sent_at, at);
-    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
     assert_eq!(details.messages, vec![stored]);
     let names: Vec<&str> =
         details.messages[0].attachments.iter().map(|a| a.file_name.as_str()).collect();
@@ -399,7 +407,7 @@ async fn a_message_without_text_keeps_its_attachments(db: &TestDatabase) {
     let mut msg = message(&c, "x", &["only.pdf"]);
     msg.body = None;
     db.store.add_message(id, msg, log(LogAction::AddedMessage, &c, t0()), None).await.unwrap();
-    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
     assert_eq!(details.messages[0].body, None);
     assert_eq!(details.messages[0].attachments.len(), 1);
 }
@@ -413,13 +421,13 @@ async fn a_failed_write_leaves_no_message_attachment_or_log(db: &TestDatabase) {
     let r = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(r.is_err());
     db.execute("ALTER TABLE ticket_logs_away RENAME TO ticket_logs");
-    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
     assert!(details.messages.is_empty(), "message rolled back");
     assert_eq!(details.ticket.audit.modified_at, t0(), "ticket untouched");
     assert_eq!(log_count(db, id).await, 1);
     // And nothing of it is left in the attachment table either.
     let again = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0()), None).await.unwrap();
-    assert_eq!(db.store.ticket_details(id).await.unwrap().unwrap().messages, vec![again]);
+    assert_eq!(db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap().messages, vec![again]);
 }
 
 async fn a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found(db: &TestDatabase) {
@@ -432,7 +440,7 @@ async fn a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found(db: &Te
     assert!(matches!(r, Err(RepoError::Conflict(_))), "{r:?}");
     let r = db.store.add_message(TicketId(424_242), message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
-    assert!(db.store.ticket_details(id).await.unwrap().unwrap().messages.is_empty());
+    assert!(db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap().messages.is_empty());
     assert_eq!(log_count(db, id).await, 2);
 }
 
@@ -503,12 +511,12 @@ async fn deleted_tickets_leave_lists_and_logs_unless_asked_for(db: &TestDatabase
     db.store.update_ticket(id, delete, log(LogAction::DeletedTicket, &admin, t0())).await.unwrap();
     let read = db.store.get_ticket(id).await.unwrap().unwrap();
     assert!(read.ticket.is_delete, "a deleted ticket can still be read by id, flagged");
-    assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 1);
+    assert_eq!(db.store.count_tickets(&TicketFilter::default(), u64::MAX).await.unwrap(), 1);
     let with_deleted = TicketFilter { include_deleted: true, ..TicketFilter::default() };
-    assert_eq!(db.store.count_tickets(&with_deleted).await.unwrap(), 2);
+    assert_eq!(db.store.count_tickets(&with_deleted, u64::MAX).await.unwrap(), 2);
     assert_eq!(log_count(db, id).await, 0);
     let logs = LogFilter { ticket_id: Some(id), include_deleted: true, ..LogFilter::default() };
-    assert_eq!(db.store.count_log_entries(&logs).await.unwrap(), 2);
+    assert_eq!(db.store.count_log_entries(&logs, u64::MAX).await.unwrap(), 2);
     let c = who("c1", UserType::Customer);
     let r = db.store.add_message(id, message(&c, "x", &[]), log(LogAction::AddedMessage, &c, t0()), None).await;
     assert!(matches!(r, Err(RepoError::NotFound)), "{r:?}");
@@ -516,7 +524,7 @@ async fn deleted_tickets_leave_lists_and_logs_unless_asked_for(db: &TestDatabase
     assert!(matches!(r, Err(RepoError::NotFound)), "a deleted ticket takes no changes: {r:?}");
     let restore = TicketUpdate { is_delete: Some(false), ..update(2, &admin, t0()) };
     db.store.update_ticket(id, restore, log(LogAction::RestoredTicket, &admin, t0())).await.unwrap();
-    assert_eq!(db.store.count_tickets(&TicketFilter::default()).await.unwrap(), 2);
+    assert_eq!(db.store.count_tickets(&TicketFilter::default(), u64::MAX).await.unwrap(), 2);
 }
 
 async fn category_names_are_unique_per_level_ignoring_case(db: &TestDatabase) {
@@ -535,6 +543,91 @@ async fn category_names_are_unique_per_level_ignoring_case(db: &TestDatabase) {
     assert_eq!(db.store.list_active_categories().await.unwrap().len(), 3);
     let inactive = db.store.get_category(other).await.unwrap().unwrap();
     assert!(!inactive.is_active);
+}
+
+async fn cursor_pages_follow_every_sort_in_both_directions(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let agent = who("agent1", UserType::Agent);
+    // Times, priorities and statuses that repeat, so that ties go by id.
+    for i in 0..9_i64 {
+        let id = ticket(db, top, "c1", &format!("T{i}"), t0() + Duration::hours(i % 4)).await;
+        let mut change = update(1, &agent, t0() + Duration::minutes(90 - 10 * (i % 3)));
+        change.priority = Some(Priority::from_code(1 + i % 4).unwrap());
+        change.status = Some(TicketStatus::from_code(1 + i % 3).unwrap());
+        db.store.update_ticket(id, change, log(LogAction::UpdatedTicket, &agent, t0())).await.unwrap();
+    }
+    let fields = [SortField::CreatedDate, SortField::ModifiedDate, SortField::Priority, SortField::Status, SortField::Id];
+    for field in fields {
+        for descending in [true, false] {
+            let sort = TicketSort { field, descending };
+            let filter = TicketFilter { sort, ..TicketFilter::default() };
+            let all: Vec<TicketId> =
+                db.store.list_tickets(&filter, ALL).await.unwrap().iter().map(|v| v.ticket.id).collect();
+            assert_eq!(all.len(), 9);
+            let mut walked = Vec::new();
+            let mut page = Page::first(2);
+            loop {
+                let rows = db.store.list_tickets(&filter, page).await.unwrap();
+                let Some(last) = rows.last() else { break };
+                page = Page::after(2, Position::of_ticket(sort, &last.ticket));
+                walked.extend(rows.iter().map(|v| v.ticket.id));
+            }
+            assert_eq!(walked, all, "{sort:?}");
+        }
+    }
+}
+
+async fn log_cursors_walk_both_orders_and_counts_stop_where_asked(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    for i in 0..5 {
+        ticket(db, top, "c1", &format!("T{i}"), t0() + Duration::hours(i % 2)).await;
+    }
+    assert_eq!(db.store.count_tickets(&TicketFilter::default(), 3).await.unwrap(), 3);
+    assert_eq!(db.store.count_tickets(&TicketFilter::default(), 10).await.unwrap(), 5);
+    assert_eq!(db.store.count_log_entries(&LogFilter::default(), 2).await.unwrap(), 2);
+    for oldest_first in [true, false] {
+        let filter = LogFilter { oldest_first, ..LogFilter::default() };
+        let all: Vec<i64> =
+            db.store.list_log_entries(&filter, ALL).await.unwrap().iter().map(|e| e.id.get()).collect();
+        let mut walked = Vec::new();
+        let mut page = Page::first(2);
+        loop {
+            let rows = db.store.list_log_entries(&filter, page).await.unwrap();
+            let Some(last) = rows.last() else { break };
+            page = Page::after(2, Position::of_log_entry(last));
+            walked.extend(rows.iter().map(|e| e.id.get()));
+        }
+        assert_eq!(walked, all);
+        assert_eq!(all.len(), 5);
+    }
+}
+
+async fn details_read_only_what_the_scope_admits(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let agent = who("agent1", UserType::Agent);
+    let public = message(&agent, "Public answer", &["public.pdf"]);
+    db.store.add_message(id, public, log(LogAction::AddedMessage, &agent, t0()), None).await.unwrap();
+    let mut note = message(&agent, "Internal note", &["internal.pdf"]);
+    note.visibility = Visibility::Internal;
+    db.store.add_message(id, note, log(LogAction::AddedMessage, &agent, t0()), None).await.unwrap();
+    let owner = ReadScope { owner: Some(UserId::parse("c1").unwrap()), ..ReadScope::default() };
+    let seen = db.store.ticket_details(id, &owner).await.unwrap().unwrap();
+    let bodies: Vec<&str> = seen.messages.iter().filter_map(|m| m.body.as_ref()).map(|b| b.as_str()).collect();
+    assert_eq!(bodies, ["Public answer"]);
+    let files: Vec<&str> =
+        seen.messages.iter().flat_map(|m| &m.attachments).map(|a| a.file_name.as_str()).collect();
+    assert_eq!(files, ["public.pdf"]);
+    let staff = ReadScope { include_internal: true, ..ReadScope::default() };
+    assert_eq!(db.store.ticket_details(id, &staff).await.unwrap().unwrap().messages.len(), 2);
+    let stranger = ReadScope { owner: Some(UserId::parse("c2").unwrap()), ..ReadScope::default() };
+    assert_eq!(db.store.ticket_details(id, &stranger).await.unwrap(), None);
+    let admin = admin();
+    let mut delete = update(1, &admin, t0());
+    delete.is_delete = Some(true);
+    db.store.update_ticket(id, delete, log(LogAction::DeletedTicket, &admin, t0())).await.unwrap();
+    assert_eq!(db.store.ticket_details(id, &staff).await.unwrap(), None);
+    assert!(db.store.ticket_details(id, &EVERYTHING).await.unwrap().is_some());
 }
 
 async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
@@ -556,7 +649,7 @@ async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let details = db.store.ticket_details(id).await.unwrap().unwrap();
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
     assert_eq!(details.messages.len(), 120);
     assert!(details.messages.iter().all(|m| m.attachments.len() == 1));
     assert_eq!(log_count(db, id).await, 121);
