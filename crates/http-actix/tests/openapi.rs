@@ -170,7 +170,11 @@ async fn the_documented_offset_maximum_and_count_cap_are_the_served_ones() {
         let op = &doc["paths"][&path][method.to_lowercase()];
         for param in op["parameters"].as_array().into_iter().flatten() {
             if param["name"] == "offset" {
-                assert_eq!(param["schema"]["maximum"], json!(ticketd_app::MAX_OFFSET), "{path}");
+                assert_eq!(
+                    param["schema"]["maximum"],
+                    json!(ticketd_app::MAX_OFFSET),
+                    "{path}"
+                );
                 lists += 1;
             }
         }
@@ -178,7 +182,12 @@ async fn the_documented_offset_maximum_and_count_cap_are_the_served_ones() {
     assert_eq!(lists, 3, "tickets, logs and one ticket's history");
     let count = &doc["components"]["schemas"]["CountDto"]["properties"]["count"];
     assert_eq!(count["maximum"], json!(ticketd_app::COUNT_CAP));
-    assert!(count["description"].as_str().unwrap().contains(&ticketd_app::COUNT_CAP.to_string()));
+    assert!(
+        count["description"]
+            .as_str()
+            .unwrap()
+            .contains(&ticketd_app::COUNT_CAP.to_string())
+    );
 }
 
 /// Every documented query parameter is one the server reads: a value it cannot

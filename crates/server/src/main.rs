@@ -1,6 +1,7 @@
 //! `ticketd`: the support-ticket server.
 
 mod config;
+mod seed;
 
 use std::sync::Arc;
 
@@ -46,6 +47,21 @@ enum Command {
         /// A display name (the `name` claim).
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Fill the database with generated tickets (for benchmarks and demos):
+    /// 1,000 customers, 50 agents, 20 categories of 3 sub-categories, one
+    /// message and two or three log entries a ticket. Tickets already there
+    /// count towards the number asked for.
+    Seed {
+        /// How many tickets the database should hold.
+        #[arg(long)]
+        tickets: u64,
+        /// Tickets per transaction.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        /// The random seed: the same seed makes the same tickets.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -212,5 +228,13 @@ fn main() -> anyhow::Result<()> {
             ttl,
             name,
         } => token(&config, sub, &user_type, ttl, name.as_deref()),
+        Command::Seed {
+            tickets,
+            batch,
+            seed,
+        } => actix_web::rt::System::new().block_on(async {
+            let store = open_store(&config)?;
+            seed::seed(&store, tickets, batch, seed).await
+        }),
     }
 }

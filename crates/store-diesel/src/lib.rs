@@ -7,6 +7,7 @@
 //! write and its log entry share one transaction. Migrations for both
 //! databases are embedded and applied by [`Store::open`].
 
+mod bulk;
 mod categories;
 mod connection;
 mod health;
@@ -14,11 +15,13 @@ mod idempotency;
 mod logs;
 mod rows;
 mod schema;
+mod search;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;
 mod uploads;
 mod users;
+mod window;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,6 +30,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ticketd_ports::RepoError;
 
+pub use bulk::{BulkState, BulkTicket};
 pub use connection::{AnyConnection, ConnectError, DatabaseUrl};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -95,6 +99,9 @@ pub struct Store {
     write_lock: Option<Arc<Mutex<()>>>,
     target: String,
     seen_users: Arc<users::SeenUsers>,
+    /// Guides keyword search on SQLite.
+    search_sample: Arc<search::SampleCache>,
+    search_tuning: search::Tuning,
 }
 
 impl Store {
@@ -133,6 +140,8 @@ impl Store {
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
             target,
             seen_users: Arc::default(),
+            search_sample: Arc::default(),
+            search_tuning: search::Tuning::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -151,6 +160,14 @@ impl Store {
         }
         .map_err(|e| fail(e.to_string()))?;
         Ok(applied.len())
+    }
+
+    /// The same store, serving every keyword the index can narrow from the
+    /// index, however many tickets hold it (to test its answers).
+    #[cfg(feature = "testing")]
+    pub fn index_first(mut self) -> Self {
+        self.search_tuning = search::Tuning::INDEX_FIRST;
+        self
     }
 
     /// Which database this is, without credentials.

@@ -7,6 +7,7 @@ use ticketd_ports::{AuditLogRepository, LogFilter, Page, RepoError};
 
 use crate::rows::{LogRow, micros_to_db_time};
 use crate::schema::{ticket_logs, tickets};
+use crate::window::Window;
 use crate::{AnyConnection, Store, db_error};
 
 type LogsWithTickets = diesel::helper_types::InnerJoin<ticket_logs::table, tickets::table>;
@@ -67,15 +68,16 @@ impl AuditLogRepository for Store {
             } else {
                 query.order_by((ticket_logs::action_at.desc(), ticket_logs::id.desc()))
             };
-            query
-                .limit(i64::from(page.limit))
-                .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
-                .select(LogRow::as_select())
-                .load::<LogRow>(conn)
-                .map_err(db_error)?
-                .into_iter()
-                .map(LogRow::into_domain)
-                .collect()
+            Window::new(
+                query.select(LogRow::as_select()),
+                u64::from(page.limit),
+                page.offset,
+            )
+            .load::<LogRow>(conn)
+            .map_err(db_error)?
+            .into_iter()
+            .map(LogRow::into_domain)
+            .collect()
         })
         .await
     }
@@ -83,9 +85,10 @@ impl AuditLogRepository for Store {
     async fn count_log_entries(&self, filter: &LogFilter, at_most: u64) -> Result<u64, RepoError> {
         let filter = filter.clone();
         self.read(move |conn| {
-            let ids: Vec<i64> = filtered(&filter)
-                .select(ticket_logs::id)
-                .limit(i64::try_from(at_most).unwrap_or(i64::MAX))
+            let newest_first = filtered(&filter)
+                .order_by((ticket_logs::action_at.desc(), ticket_logs::id.desc()))
+                .select(ticket_logs::id);
+            let ids: Vec<i64> = Window::new(newest_first, at_most, 0)
                 .load(conn)
                 .map_err(db_error)?;
             Ok(ids.len() as u64)

@@ -185,7 +185,7 @@ impl TicketRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = tickets)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
 pub(crate) struct NewTicketRow {
     pub ref_id: String,
     pub user_id: String,
@@ -206,6 +206,38 @@ pub(crate) struct NewTicketRow {
     pub modified_by: String,
     pub modified_by_type: String,
     pub modified_date: NaiveDateTime,
+}
+
+impl NewTicketRow {
+    /// The row of a ticket just opened.
+    pub(crate) fn new(new: &ticketd_ports::NewTicket) -> Self {
+        let at = to_db_time(new.at);
+        Self {
+            search_text: ticketd_domain::search_text(
+                new.subject.as_str(),
+                new.description.as_str(),
+                new.ref_id.as_str(),
+            ),
+            ref_id: new.ref_id.as_str().to_owned(),
+            user_id: new.user_id.as_str().to_owned(),
+            user_type: new.user_type.as_str().to_owned(),
+            category_id: new.category_id.get(),
+            sub_category_id: new.sub_category_id.map(|c| c.get()),
+            subject: new.subject.as_str().to_owned(),
+            description: new.description.as_str().to_owned(),
+            status: new.status.code(),
+            priority: new.priority.code(),
+            assignee_id: new.assignee_id.as_ref().map(|a| a.as_str().to_owned()),
+            is_active: true,
+            is_delete: false,
+            created_by: new.actor.id.as_str().to_owned(),
+            created_by_type: new.actor.user_type.as_str().to_owned(),
+            created_date: at,
+            modified_by: new.actor.id.as_str().to_owned(),
+            modified_by_type: new.actor.user_type.as_str().to_owned(),
+            modified_date: at,
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]
@@ -250,7 +282,7 @@ impl MessageRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = ticket_messages)]
+#[diesel(table_name = ticket_messages, treat_none_as_default_value = false)]
 pub(crate) struct NewMessageRow {
     pub ticket_id: i64,
     pub sender_id: String,
@@ -266,6 +298,31 @@ pub(crate) struct NewMessageRow {
     pub modified_by: String,
     pub modified_by_type: String,
     pub modified_date: NaiveDateTime,
+}
+
+impl NewMessageRow {
+    /// The row of a message just added to ticket `ticket_id`.
+    pub(crate) fn new(ticket_id: i64, new: &ticketd_ports::NewMessage) -> Self {
+        let at = to_db_time(new.at);
+        let sender_id = new.sender.id.as_str().to_owned();
+        let sender_type = new.sender.user_type.as_str().to_owned();
+        Self {
+            ticket_id,
+            sender_id: sender_id.clone(),
+            sender_type: sender_type.clone(),
+            message: new.body.as_ref().map(|b| b.as_str().to_owned()),
+            sent_at: at,
+            visibility: new.visibility.as_str().to_owned(),
+            is_active: true,
+            is_delete: false,
+            created_by: sender_id.clone(),
+            created_by_type: sender_type.clone(),
+            created_date: at,
+            modified_by: sender_id,
+            modified_by_type: sender_type,
+            modified_date: at,
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use ticketd_domain::{Actor, Message, TicketId, TicketStatus, Visibility, search_text};
+use ticketd_domain::{Actor, Message, TicketId, TicketStatus, Visibility};
 use ticketd_ports::{
     NewLogEntry, NewMessage, NewTicket, Page, Position, ReadScope, RepoError, SortField,
     StatusChange, TicketDetails, TicketFilter, TicketRepository, TicketSort, TicketUpdate,
@@ -12,6 +12,8 @@ use crate::rows::{
     NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
+use crate::search::{self, HoldsWords, Plan, SortedAfterReading};
+use crate::window::Window;
 use crate::{AnyConnection, Store, db_error, like_literal};
 
 type ViewRow = (TicketRow, CategoryRow);
@@ -122,6 +124,27 @@ fn filtered<'a>(
     query
 }
 
+/// The tickets matching `filter` from `after` on, in its order, as its
+/// keyword is best served; `None` when no ticket can match.
+fn planned<'a>(
+    conn: &mut AnyConnection,
+    filter: &TicketFilter,
+    after: Option<Position>,
+    sample: &search::SampleCache,
+    tuning: search::Tuning,
+) -> Result<Option<diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend>>, RepoError> {
+    let plan = match &filter.keyword {
+        Some(keyword) => search::plan(conn, &keyword.folded(), sample, tuning)?,
+        None => Plan::Walk,
+    };
+    Ok(match plan {
+        Plan::Nothing => None,
+        Plan::Walk => Some(sorted(filter, after, false)),
+        Plan::Words(groups) => Some(sorted(filter, after, true).filter(HoldsWords(groups))),
+        Plan::Candidates(ids) => Some(sorted(filter, after, false).filter(tickets::id.eq_any(ids))),
+    })
+}
+
 /// `query` without the rows up to and including `after` in the order `sort`:
 /// a keyset condition that the sort's index serves as a range.
 fn past<'a>(
@@ -150,21 +173,38 @@ fn past<'a>(
 }
 
 /// `filtered`, from `after` on, ordered by the filter's sort, ties broken by
-/// id the same way.
+/// id the same way. With `read_first`, the order is written so that no index
+/// walk can produce it: the planner then reads the rows the other conditions
+/// name and sorts them (see [`SortedAfterReading`]).
 fn sorted<'a>(
     filter: &TicketFilter,
     after: Option<Position>,
+    read_first: bool,
 ) -> diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend> {
     let query = match after {
         Some(after) => past(filtered(filter), filter.sort, after),
         None => filtered(filter),
     };
+    let descending = filter.sort.descending;
     macro_rules! by {
         ($col:expr) => {
-            if filter.sort.descending {
-                query.order_by(($col.desc(), tickets::id.desc()))
-            } else {
-                query.order_by(($col.asc(), tickets::id.asc()))
+            match (read_first, descending) {
+                (false, true) => query.order_by(($col.desc(), tickets::id.desc())),
+                (false, false) => query.order_by(($col.asc(), tickets::id.asc())),
+                (true, true) => query.order_by((
+                    SortedAfterReading {
+                        order: $col.desc(),
+                        descending,
+                    },
+                    tickets::id.desc(),
+                )),
+                (true, false) => query.order_by((
+                    SortedAfterReading {
+                        order: $col.asc(),
+                        descending,
+                    },
+                    tickets::id.asc(),
+                )),
             }
         };
     }
@@ -173,13 +213,18 @@ fn sorted<'a>(
         SortField::ModifiedDate => by!(tickets::modified_date),
         SortField::Priority => by!(tickets::priority),
         SortField::Status => by!(tickets::status),
-        SortField::Id => {
-            if filter.sort.descending {
-                query.order_by(tickets::id.desc())
-            } else {
-                query.order_by(tickets::id.asc())
-            }
-        }
+        SortField::Id => match (read_first, descending) {
+            (false, true) => query.order_by(tickets::id.desc()),
+            (false, false) => query.order_by(tickets::id.asc()),
+            (true, true) => query.order_by(SortedAfterReading {
+                order: tickets::id.desc(),
+                descending,
+            }),
+            (true, false) => query.order_by(SortedAfterReading {
+                order: tickets::id.asc(),
+                descending,
+            }),
+        },
     }
 }
 
@@ -248,32 +293,7 @@ impl TicketRepository for Store {
         log: NewLogEntry,
     ) -> Result<TicketView, RepoError> {
         self.write(move |conn| {
-            let at = to_db_time(new.at);
-            let row = NewTicketRow {
-                search_text: search_text(
-                    new.subject.as_str(),
-                    new.description.as_str(),
-                    new.ref_id.as_str(),
-                ),
-                ref_id: new.ref_id.as_str().to_owned(),
-                user_id: new.user_id.as_str().to_owned(),
-                user_type: new.user_type.as_str().to_owned(),
-                category_id: new.category_id.get(),
-                sub_category_id: new.sub_category_id.map(|c| c.get()),
-                subject: new.subject.into_inner(),
-                description: new.description.into_inner(),
-                status: new.status.code(),
-                priority: new.priority.code(),
-                assignee_id: new.assignee_id.as_ref().map(|a| a.as_str().to_owned()),
-                is_active: true,
-                is_delete: false,
-                created_by: new.actor.id.as_str().to_owned(),
-                created_by_type: new.actor.user_type.as_str().to_owned(),
-                created_date: at,
-                modified_by: new.actor.id.as_str().to_owned(),
-                modified_by_type: new.actor.user_type.as_str().to_owned(),
-                modified_date: at,
-            };
+            let row = NewTicketRow::new(&new);
             let id: i64 = diesel::insert_into(tickets::table)
                 .values(row)
                 .returning(tickets::id)
@@ -349,11 +369,13 @@ impl TicketRepository for Store {
         page: Page,
     ) -> Result<Vec<TicketView>, RepoError> {
         let filter = filter.clone();
+        let (sample, tuning) = (self.search_sample.clone(), self.search_tuning);
         self.read(move |conn| {
-            sorted(&filter, page.after)
-                .limit(i64::from(page.limit))
-                .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
-                .select((TicketRow::as_select(), CategoryRow::as_select()))
+            let Some(query) = planned(conn, &filter, page.after, &sample, tuning)? else {
+                return Ok(Vec::new());
+            };
+            let rows = query.select((TicketRow::as_select(), CategoryRow::as_select()));
+            Window::new(rows, u64::from(page.limit), page.offset)
                 .load::<ViewRow>(conn)
                 .map_err(db_error)?
                 .into_iter()
@@ -365,12 +387,16 @@ impl TicketRepository for Store {
 
     async fn count_tickets(&self, filter: &TicketFilter, at_most: u64) -> Result<u64, RepoError> {
         let filter = filter.clone();
+        let (sample, tuning) = (self.search_sample.clone(), self.search_tuning);
         self.read(move |conn| {
+            // In the list's order, so that a count walks the list's index and
+            // stops where it reaches `at_most`.
+            let Some(query) = planned(conn, &filter, None, &sample, tuning)? else {
+                return Ok(0);
+            };
             // Reading at most `at_most` ids costs no more than the matches it
             // stops at, however many tickets match.
-            let ids: Vec<i64> = filtered(&filter)
-                .select(tickets::id)
-                .limit(i64::try_from(at_most).unwrap_or(i64::MAX))
+            let ids: Vec<i64> = Window::new(query.select(tickets::id), at_most, 0)
                 .load(conn)
                 .map_err(db_error)?;
             Ok(ids.len() as u64)
@@ -398,22 +424,7 @@ impl TicketRepository for Store {
             let sender_id = new.sender.id.as_str().to_owned();
             let sender_type = new.sender.user_type.as_str().to_owned();
             let message_id: i64 = diesel::insert_into(ticket_messages::table)
-                .values(NewMessageRow {
-                    ticket_id: id.get(),
-                    sender_id: sender_id.clone(),
-                    sender_type: sender_type.clone(),
-                    message: new.body.as_ref().map(|b| b.as_str().to_owned()),
-                    sent_at: at,
-                    visibility: new.visibility.as_str().to_owned(),
-                    is_active: true,
-                    is_delete: false,
-                    created_by: sender_id.clone(),
-                    created_by_type: sender_type.clone(),
-                    created_date: at,
-                    modified_by: sender_id.clone(),
-                    modified_by_type: sender_type.clone(),
-                    modified_date: at,
-                })
+                .values(NewMessageRow::new(id.get(), &new))
                 .returning(ticket_messages::id)
                 .get_result(conn)
                 .map_err(db_error)?;
