@@ -20,6 +20,8 @@ pub struct Config {
     pub pool_size: u32,
     /// `TICKETD_DB_ACQUIRE_TIMEOUT_SECS`: how long a request waits for a connection.
     pub acquire_timeout: Duration,
+    /// `TICKETD_DB_STATEMENT_TIMEOUT_MS`: how long a PostgreSQL statement may run.
+    pub statement_timeout: Duration,
     /// `TICKETD_JSON_LIMIT_BYTES`: the largest JSON body accepted.
     pub json_limit: usize,
     /// `TICKETD_WORKERS`: HTTP worker threads (default: one per core).
@@ -87,6 +89,7 @@ impl Config {
             .unwrap_or_else(|| data_dir.join("ticketd.db").to_string_lossy().into_owned());
         let pool_size: u32 = number("TICKETD_DB_POOL_SIZE", 10)?;
         let acquire: u64 = number("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", 5)?;
+        let statement_ms: u64 = number("TICKETD_DB_STATEMENT_TIMEOUT_MS", 5_000)?;
         let json_limit: usize = number("TICKETD_JSON_LIMIT_BYTES", 1024 * 1024)?;
         let workers: Option<usize> = var("TICKETD_WORKERS")
             .map(|_| number("TICKETD_WORKERS", 1))
@@ -120,12 +123,13 @@ impl Config {
         }
         if pool_size == 0
             || acquire == 0
+            || statement_ms == 0
             || json_limit == 0
             || workers == Some(0)
             || client_timeout == 0
         {
             bail!(
-                "pool size, acquire timeout, JSON limit, workers and client timeout must be above 0"
+                "pool size, acquire and statement timeouts, JSON limit, workers and client timeout must be above 0"
             );
         }
         Ok(Self {
@@ -135,6 +139,7 @@ impl Config {
             jwt_secret: var("TICKETD_JWT_SECRET"),
             pool_size,
             acquire_timeout: Duration::from_secs(acquire),
+            statement_timeout: Duration::from_millis(statement_ms),
             json_limit,
             workers,
             client_timeout: Duration::from_secs(client_timeout),
@@ -228,6 +233,7 @@ mod tests {
             jwt_secret: Some("short".into()),
             pool_size: 1,
             acquire_timeout: Duration::from_secs(1),
+            statement_timeout: Duration::from_secs(1),
             json_limit: 1,
             workers: None,
             client_timeout: Duration::from_secs(1),

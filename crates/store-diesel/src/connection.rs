@@ -93,13 +93,19 @@ impl std::ops::DerefMut for Pooled {
 pub struct Manager {
     url: DatabaseUrl,
     sqlite_busy_timeout_ms: u64,
+    statement_timeout_ms: u64,
 }
 
 impl Manager {
-    pub(crate) fn new(url: DatabaseUrl, sqlite_busy_timeout_ms: u64) -> Self {
+    pub(crate) fn new(
+        url: DatabaseUrl,
+        sqlite_busy_timeout_ms: u64,
+        statement_timeout_ms: u64,
+    ) -> Self {
         Self {
             url,
             sqlite_busy_timeout_ms,
+            statement_timeout_ms,
         }
     }
 }
@@ -108,7 +114,18 @@ impl Manager {
     fn open(&self) -> Result<AnyConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                Ok(AnyConnection::Postgresql(PgConnection::establish(url)?))
+                let mut conn = PgConnection::establish(url)?;
+                // Generic plans: every statement's shape already decides its
+                // plan (limits are in the text, the indexed search fences its
+                // order), so planning each execution again only costs time.
+                // No JIT: the statements are short, and compiling them is not.
+                // A statement that runs too long is cancelled (503).
+                conn.batch_execute(&format!(
+                    "SET plan_cache_mode = force_generic_plan; SET jit = off; \
+                     SET statement_timeout = {};",
+                    self.statement_timeout_ms
+                ))?;
+                Ok(AnyConnection::Postgresql(conn))
             }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;

@@ -49,6 +49,9 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// How long SQLite waits on a file locked by another process.
     pub sqlite_busy_timeout: Duration,
+    /// How long a PostgreSQL statement may run before it is cancelled (the
+    /// store then reports itself unavailable).
+    pub statement_timeout: Duration,
 }
 
 impl Default for StoreOptions {
@@ -57,6 +60,7 @@ impl Default for StoreOptions {
             pool_size: 10,
             acquire_timeout: Duration::from_secs(5),
             sqlite_busy_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -121,8 +125,12 @@ impl Store {
                 })?;
             }
         }
-        let busy_ms = u64::try_from(options.sqlite_busy_timeout.as_millis()).unwrap_or(u64::MAX);
-        let manager = connection::Manager::new(url, busy_ms);
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
+        let manager = connection::Manager::new(
+            url,
+            millis(options.sqlite_busy_timeout),
+            millis(options.statement_timeout),
+        );
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
@@ -168,6 +176,16 @@ impl Store {
     pub fn index_first(mut self) -> Self {
         self.search_tuning = search::Tuning::INDEX_FIRST;
         self
+    }
+
+    /// Runs `sql` on a pooled connection as the store runs its own statements
+    /// (for tests of how failures are reported).
+    #[cfg(feature = "testing")]
+    pub async fn execute_for_tests(&self, sql: &str) -> Result<(), RepoError> {
+        use diesel::connection::SimpleConnection;
+        let sql = sql.to_owned();
+        self.read(move |conn| conn.batch_execute(&sql).map_err(db_error))
+            .await
     }
 
     /// Which database this is, without credentials.
@@ -306,7 +324,10 @@ pub(crate) fn db_error(e: DieselError) -> RepoError {
         DieselError::DatabaseError(_, info)
             if info.message().contains("database is locked")
                 || info.message().contains("terminating connection")
-                || info.message().contains("server closed the connection") =>
+                || info.message().contains("server closed the connection")
+                || info
+                    .message()
+                    .contains("canceling statement due to statement timeout") =>
         {
             RepoError::Unavailable(info.message().to_owned())
         }

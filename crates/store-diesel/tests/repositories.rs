@@ -656,3 +656,30 @@ async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
 }
 
 }
+
+/// A PostgreSQL statement that runs past the statement timeout is cancelled
+/// and reported as unavailability (503 for clients), and the store keeps
+/// serving after it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statement_past_its_timeout_is_cancelled_as_unavailable() {
+    let Some(db) =
+        TestDatabase::postgres("a_statement_past_its_timeout_is_cancelled_as_unavailable")
+    else {
+        return;
+    };
+    let options = ticketd_store_diesel::StoreOptions {
+        statement_timeout: std::time::Duration::from_millis(100),
+        ..ticketd_store_diesel::StoreOptions::default()
+    };
+    let store = ticketd_store_diesel::Store::open(&db.url, &options).unwrap();
+    let started = std::time::Instant::now();
+    let r = store.execute_for_tests("SELECT pg_sleep(5)").await;
+    assert!(matches!(r, Err(RepoError::Unavailable(_))), "{r:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    store.execute_for_tests("SELECT 1").await.unwrap();
+    let listed = store
+        .list_tickets(&TicketFilter::default(), ALL)
+        .await
+        .unwrap();
+    assert!(listed.is_empty());
+}
