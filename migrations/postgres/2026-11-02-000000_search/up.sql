@@ -65,7 +65,11 @@ CREATE TRIGGER tickets_recount_terms AFTER UPDATE OF search_text ON tickets
     FOR EACH ROW WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text)
     EXECUTE FUNCTION ticketd_count_changed_terms();
 
--- No pending list: a search never scans unsorted entries, and no insert
--- pays for flushing them.
-CREATE INDEX tickets_search_words ON tickets USING gin (search_words) WITH (fastupdate = off);
+-- Every change of a ticket (a message marks it modified) writes its row anew,
+-- and the new row's words into this index. A small pending list takes those
+-- entries at the cost of one append each and merges them in batches, which
+-- keeps adding a message cheap; searches read the pending list too, so it is
+-- kept small (512 kB).
+CREATE INDEX tickets_search_words ON tickets USING gin (search_words)
+    WITH (fastupdate = on, gin_pending_list_limit = 512);
 CREATE INDEX search_terms_trigrams ON search_terms USING gin (term gin_trgm_ops);

@@ -178,21 +178,30 @@ fn postgres_plan(
 }
 
 /// An FTS5 query for the rows holding the keyword's rarest trigrams (by
-/// `frequency`, up to [`MAX_TRIGRAMS`]), or `None` for a keyword shorter than
-/// three characters.
-pub(crate) fn trigram_query(folded: &str, frequency: impl Fn(&str) -> usize) -> Option<String> {
+/// `frequency`): the rarest, and up to [`MAX_TRIGRAMS`] in all of those no
+/// more frequent than `rare` (a common trigram narrows little and costs its
+/// whole list of rows). `None` for a keyword shorter than three characters.
+pub(crate) fn trigram_query(
+    folded: &str,
+    frequency: impl Fn(&str) -> usize,
+    rare: usize,
+) -> Option<String> {
     let chars: Vec<char> = folded.chars().collect();
-    let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    let mut trigrams: Vec<(usize, String)> = chars
+        .windows(3)
+        .map(|w| {
+            let t: String = w.iter().collect();
+            (frequency(&t), t)
+        })
+        .collect();
     trigrams.sort();
     trigrams.dedup();
-    if trigrams.is_empty() {
-        return None;
-    }
-    trigrams.sort_by_key(|t| frequency(t));
+    let rarest = trigrams.first()?.0;
     let quoted: Vec<String> = trigrams
         .iter()
+        .take_while(|(f, _)| *f <= rarest.max(rare))
         .take(MAX_TRIGRAMS)
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .map(|(_, t)| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect();
     Some(quoted.join(" AND "))
 }
@@ -214,7 +223,8 @@ fn sqlite_plan(
     if sample.share_holding(folded) >= tuning.walk_share {
         return Ok(Plan::Walk);
     }
-    let Some(query) = trigram_query(folded, |t| sample.tickets_holding(t)) else {
+    let rare = (sample.len() as f64 * tuning.walk_share) as usize;
+    let Some(query) = trigram_query(folded, |t| sample.tickets_holding(t), rare) else {
         return Ok(Plan::Walk);
     };
     let max = i64::try_from(tuning.max_candidates).unwrap_or(i64::MAX);
@@ -242,14 +252,18 @@ mod tests {
     #[test]
     fn trigram_queries_ask_for_the_rarest_trigrams_quoted() {
         let none = |_: &str| 0;
-        assert_eq!(trigram_query("ab", none), None);
-        assert_eq!(trigram_query("abc", none).as_deref(), Some("\"abc\""));
+        assert_eq!(trigram_query("ab", none, 0), None);
+        assert_eq!(trigram_query("abc", none, 0).as_deref(), Some("\"abc\""));
         assert_eq!(
-            trigram_query("a\"bc", none).as_deref(),
+            trigram_query("a\"bc", none, 0).as_deref(),
             Some("\"\"\"bc\" AND \"a\"\"b\"")
         );
         let common = |t: &str| if t.contains('e') { 100 } else { 1 };
-        let q = trigram_query("chargeback", common).unwrap_or_default();
+        let q = trigram_query("chargeback", common, 10).unwrap_or_default();
         assert_eq!(q, "\"ack\" AND \"arg\" AND \"bac\"");
+        // Only the rarest when the others are common.
+        let one_rare = |t: &str| if t == "geb" { 0 } else { 500 };
+        let q = trigram_query("chargeback", one_rare, 10).unwrap_or_default();
+        assert_eq!(q, "\"geb\"");
     }
 }

@@ -38,6 +38,11 @@ impl Sample {
         Self { texts, trigrams }
     }
 
+    /// How many tickets the sample holds.
+    pub(crate) fn len(&self) -> usize {
+        self.texts.len()
+    }
+
     /// The share of the sample's tickets whose text holds `folded`.
     pub(crate) fn share_holding(&self, folded: &str) -> f64 {
         if self.texts.is_empty() {
