@@ -10,6 +10,7 @@
 mod bulk;
 mod categories;
 mod connection;
+mod explain;
 mod health;
 mod idempotency;
 mod logs;

@@ -92,9 +92,17 @@ impl TestDatabase {
     }
 
     /// Runs SQL statements directly, to set up states the API cannot make.
+    /// (Set-up may take longer than the store lets a statement run.)
     pub fn execute(&self, sql: &str) {
         let mut conn = self.store.pool.get().expect("connection");
-        conn.batch_execute(sql).expect("test SQL");
+        if matches!(**conn, crate::AnyConnection::Postgresql(_)) {
+            conn.batch_execute("SET statement_timeout = 0")
+                .expect("lifting the timeout");
+        }
+        let done = conn.batch_execute(sql);
+        // The connection goes back to the pool: give it its timeout back.
+        conn.broken = true;
+        done.expect("test SQL");
     }
 }
 

@@ -7,12 +7,13 @@ use ticketd_ports::{
     TicketView,
 };
 
+use crate::explain::Plans;
 use crate::rows::{
     AttachmentRow, CategoryRow, MessageRow, NewAttachmentRow, NewLogRow, NewMessageRow,
     NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
-use crate::search::{self, HoldsWords, Plan, SortedAfterReading};
+use crate::search::{self, HoldsWords, Plan, Purpose, SortedAfterReading};
 use crate::window::Window;
 use crate::{AnyConnection, Store, db_error, like_literal};
 
@@ -33,12 +34,27 @@ macro_rules! tickets_with_category {
     };
 }
 
-/// A ticket (deleted or not) with its category.
-fn load_view(conn: &mut AnyConnection, id: TicketId) -> Result<Option<TicketView>, RepoError> {
+/// A ticket with its category, by id.
+type ViewQuery = diesel::helper_types::Select<
+    diesel::helper_types::Filter<TicketsWithCategory, diesel::helper_types::Eq<tickets::id, i64>>,
+    (
+        diesel::helper_types::AsSelect<TicketRow, Backend>,
+        diesel::helper_types::AsSelect<CategoryRow, Backend>,
+    ),
+>;
+
+/// The query of a ticket (deleted or not) with its category.
+fn view_query(id: TicketId) -> diesel::helper_types::Limit<ViewQuery> {
     tickets_with_category!()
         .filter(tickets::id.eq(id.get()))
         .select((TicketRow::as_select(), CategoryRow::as_select()))
-        .first::<ViewRow>(conn)
+        .limit(1)
+}
+
+/// A ticket (deleted or not) with its category.
+fn load_view(conn: &mut AnyConnection, id: TicketId) -> Result<Option<TicketView>, RepoError> {
+    view_query(id)
+        .get_result::<ViewRow>(conn)
         .optional()
         .map_err(db_error)?
         .map(into_view)
@@ -124,25 +140,148 @@ fn filtered<'a>(
     query
 }
 
-/// The tickets matching `filter` from `after` on, in its order, as its
-/// keyword is best served; `None` when no ticket can match.
-fn planned<'a>(
+/// How the filter's keyword is best served (a walk when there is none).
+fn keyword_plan(
     conn: &mut AnyConnection,
     filter: &TicketFilter,
+    search: &SearchContext,
+    purpose: Purpose,
+    plans: &mut Plans,
+) -> Result<Plan, RepoError> {
+    match &filter.keyword {
+        Some(keyword) => search::plan(conn, &keyword.folded(), &search.0, search.1, purpose, plans),
+        None => Ok(Plan::Walk),
+    }
+}
+
+/// The tickets matching `filter` from `after` on, in its order, served as
+/// `plan` says; `None` when no ticket can match.
+fn query_for<'a>(
+    filter: &TicketFilter,
     after: Option<Position>,
-    sample: &search::SampleCache,
-    tuning: search::Tuning,
-) -> Result<Option<diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend>>, RepoError> {
-    let plan = match &filter.keyword {
-        Some(keyword) => search::plan(conn, &keyword.folded(), sample, tuning)?,
-        None => Plan::Walk,
-    };
-    Ok(match plan {
+    plan: &Plan,
+) -> Option<diesel::helper_types::IntoBoxed<'a, TicketsWithCategory, Backend>> {
+    match plan {
         Plan::Nothing => None,
         Plan::Walk => Some(sorted(filter, after, false)),
-        Plan::Words(groups) => Some(sorted(filter, after, true).filter(HoldsWords(groups))),
-        Plan::Candidates(ids) => Some(sorted(filter, after, false).filter(tickets::id.eq_any(ids))),
-    })
+        Plan::Words(groups) => Some(sorted(filter, after, true).filter(HoldsWords(groups.clone()))),
+        Plan::Candidates(ids) => {
+            Some(sorted(filter, after, false).filter(tickets::id.eq_any(ids.clone())))
+        }
+    }
+}
+
+/// What guides keyword search: SQLite's sample and the thresholds.
+type SearchContext = (std::sync::Arc<search::SampleCache>, search::Tuning);
+
+/// A page of the tickets matching `filter`.
+fn page_of_tickets(
+    conn: &mut AnyConnection,
+    filter: &TicketFilter,
+    page: Page,
+    search: &SearchContext,
+    plans: &mut Plans,
+) -> Result<Vec<TicketView>, RepoError> {
+    let plan = keyword_plan(conn, filter, search, Purpose::Page, plans)?;
+    let rows = || {
+        query_for(filter, page.after, &plan).map(|q| {
+            let q = q.select((TicketRow::as_select(), CategoryRow::as_select()));
+            Window::new(q, u64::from(page.limit), page.offset)
+        })
+    };
+    let Some(query) = rows() else {
+        return Ok(Vec::new());
+    };
+    plans.note(conn, rows)?;
+    query
+        .load::<ViewRow>(conn)
+        .map_err(db_error)?
+        .into_iter()
+        .map(into_view)
+        .collect()
+}
+
+/// How many tickets match `filter`, counting no further than `at_most`.
+fn count_of_tickets(
+    conn: &mut AnyConnection,
+    filter: &TicketFilter,
+    at_most: u64,
+    search: &SearchContext,
+    plans: &mut Plans,
+) -> Result<u64, RepoError> {
+    let plan = keyword_plan(conn, filter, search, Purpose::Count, plans)?;
+    // A walk goes in the list's order, so that it follows the list's index
+    // and stops where it reaches `at_most`; the tickets the word index names
+    // are counted in any order, stopping there too. Either costs no more
+    // than the matches it stops at, however many tickets match.
+    let ids = || {
+        let query = match &plan {
+            Plan::Words(groups) => Some(filtered(filter).filter(HoldsWords(groups.clone()))),
+            other => query_for(filter, None, other),
+        };
+        query.map(|q| Window::new(q.select(tickets::id), at_most, 0))
+    };
+    let Some(query) = ids() else {
+        return Ok(0);
+    };
+    plans.note(conn, ids)?;
+    let ids: Vec<i64> = query.load(conn).map_err(db_error)?;
+    Ok(ids.len() as u64)
+}
+
+/// A ticket the scope admits, with its category, and the messages (with
+/// their attachments) the scope admits.
+fn details_of_ticket(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    scope: &ReadScope,
+    plans: &mut Plans,
+) -> Result<Option<TicketDetails>, RepoError> {
+    plans.note(conn, || view_query(id))?;
+    let Some(view) = load_view(conn, id)?.filter(|v| scope.admits(&v.ticket)) else {
+        return Ok(None);
+    };
+    let public = (!scope.include_internal).then_some(Visibility::Public.as_str());
+    let messages = || {
+        let mut q = ticket_messages::table
+            .filter(ticket_messages::ticket_id.eq(id.get()))
+            .into_boxed();
+        if let Some(public) = public {
+            q = q.filter(ticket_messages::visibility.eq(public));
+        }
+        q.order(ticket_messages::id.asc())
+            .select(MessageRow::as_select())
+    };
+    let attachments = || {
+        let mut q = ticket_attachments::table
+            .inner_join(ticket_messages::table)
+            .filter(ticket_attachments::ticket_id.eq(id.get()))
+            .into_boxed();
+        if let Some(public) = public {
+            q = q.filter(ticket_messages::visibility.eq(public));
+        }
+        q.order(ticket_attachments::id.asc())
+            .select(AttachmentRow::as_select())
+    };
+    plans.note(conn, messages)?;
+    plans.note(conn, attachments)?;
+    let messages: Vec<MessageRow> = messages().load(conn).map_err(db_error)?;
+    let mut attachments: Vec<AttachmentRow> = attachments().load(conn).map_err(db_error)?;
+    let mut out = Vec::with_capacity(messages.len());
+    for m in messages {
+        let (mine, rest) = attachments.into_iter().partition(|a| a.message_id == m.id);
+        attachments = rest;
+        let mine = mine
+            .into_iter()
+            .map(AttachmentRow::into_domain)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(m.into_domain(mine)?);
+    }
+    Ok(Some(TicketDetails {
+        ticket: view.ticket,
+        category: view.category,
+        messages: out,
+    }))
 }
 
 /// `query` without the rows up to and including `after` in the order `sort`:
@@ -318,49 +457,8 @@ impl TicketRepository for Store {
         scope: &ReadScope,
     ) -> Result<Option<TicketDetails>, RepoError> {
         let scope = scope.clone();
-        self.read(move |conn| {
-            let Some(view) = load_view(conn, id)?.filter(|v| scope.admits(&v.ticket)) else {
-                return Ok(None);
-            };
-            let mut messages = ticket_messages::table
-                .filter(ticket_messages::ticket_id.eq(id.get()))
-                .into_boxed();
-            let mut attachments = ticket_attachments::table
-                .inner_join(ticket_messages::table)
-                .filter(ticket_attachments::ticket_id.eq(id.get()))
-                .into_boxed();
-            if !scope.include_internal {
-                let public = Visibility::Public.as_str();
-                messages = messages.filter(ticket_messages::visibility.eq(public));
-                attachments = attachments.filter(ticket_messages::visibility.eq(public));
-            }
-            let messages: Vec<MessageRow> = messages
-                .order(ticket_messages::id.asc())
-                .select(MessageRow::as_select())
-                .load(conn)
-                .map_err(db_error)?;
-            let mut attachments: Vec<AttachmentRow> = attachments
-                .order(ticket_attachments::id.asc())
-                .select(AttachmentRow::as_select())
-                .load(conn)
-                .map_err(db_error)?;
-            let mut out = Vec::with_capacity(messages.len());
-            for m in messages {
-                let (mine, rest) = attachments.into_iter().partition(|a| a.message_id == m.id);
-                attachments = rest;
-                let mine = mine
-                    .into_iter()
-                    .map(AttachmentRow::into_domain)
-                    .collect::<Result<Vec<_>, _>>()?;
-                out.push(m.into_domain(mine)?);
-            }
-            Ok(Some(TicketDetails {
-                ticket: view.ticket,
-                category: view.category,
-                messages: out,
-            }))
-        })
-        .await
+        self.read(move |conn| details_of_ticket(conn, id, &scope, &mut Plans::default()))
+            .await
     }
 
     async fn list_tickets(
@@ -369,37 +467,16 @@ impl TicketRepository for Store {
         page: Page,
     ) -> Result<Vec<TicketView>, RepoError> {
         let filter = filter.clone();
-        let (sample, tuning) = (self.search_sample.clone(), self.search_tuning);
-        self.read(move |conn| {
-            let Some(query) = planned(conn, &filter, page.after, &sample, tuning)? else {
-                return Ok(Vec::new());
-            };
-            let rows = query.select((TicketRow::as_select(), CategoryRow::as_select()));
-            Window::new(rows, u64::from(page.limit), page.offset)
-                .load::<ViewRow>(conn)
-                .map_err(db_error)?
-                .into_iter()
-                .map(into_view)
-                .collect()
-        })
-        .await
+        let search = self.search_context();
+        self.read(move |conn| page_of_tickets(conn, &filter, page, &search, &mut Plans::default()))
+            .await
     }
 
     async fn count_tickets(&self, filter: &TicketFilter, at_most: u64) -> Result<u64, RepoError> {
         let filter = filter.clone();
-        let (sample, tuning) = (self.search_sample.clone(), self.search_tuning);
+        let search = self.search_context();
         self.read(move |conn| {
-            // In the list's order, so that a count walks the list's index and
-            // stops where it reaches `at_most`.
-            let Some(query) = planned(conn, &filter, None, &sample, tuning)? else {
-                return Ok(0);
-            };
-            // Reading at most `at_most` ids costs no more than the matches it
-            // stops at, however many tickets match.
-            let ids: Vec<i64> = Window::new(query.select(tickets::id), at_most, 0)
-                .load(conn)
-                .map_err(db_error)?;
-            Ok(ids.len() as u64)
+            count_of_tickets(conn, &filter, at_most, &search, &mut Plans::default())
         })
         .await
     }
@@ -531,5 +608,62 @@ fn attach_error(e: diesel::result::Error) -> RepoError {
             RepoError::Conflict("the upload is gone".into())
         }
         other => db_error(other),
+    }
+}
+
+impl Store {
+    fn search_context(&self) -> SearchContext {
+        (self.search_sample.clone(), self.search_tuning)
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// The plans (PostgreSQL's `EXPLAIN (FORMAT JSON)`, one per statement) of
+    /// what a page of tickets sends; empty on SQLite.
+    pub async fn explain_list_tickets(
+        &self,
+        filter: &TicketFilter,
+        page: Page,
+    ) -> Result<Vec<String>, RepoError> {
+        let filter = filter.clone();
+        let search = self.search_context();
+        self.read(move |conn| {
+            let mut plans = Plans::kept();
+            page_of_tickets(conn, &filter, page, &search, &mut plans)?;
+            Ok(plans.into_vec())
+        })
+        .await
+    }
+
+    /// The plans of what a count of tickets sends.
+    pub async fn explain_count_tickets(
+        &self,
+        filter: &TicketFilter,
+        at_most: u64,
+    ) -> Result<Vec<String>, RepoError> {
+        let filter = filter.clone();
+        let search = self.search_context();
+        self.read(move |conn| {
+            let mut plans = Plans::kept();
+            count_of_tickets(conn, &filter, at_most, &search, &mut plans)?;
+            Ok(plans.into_vec())
+        })
+        .await
+    }
+
+    /// The plans of what a ticket's details send.
+    pub async fn explain_ticket_details(
+        &self,
+        id: TicketId,
+        scope: &ReadScope,
+    ) -> Result<Vec<String>, RepoError> {
+        let scope = scope.clone();
+        self.read(move |conn| {
+            let mut plans = Plans::kept();
+            details_of_ticket(conn, id, &scope, &mut plans)?;
+            Ok(plans.into_vec())
+        })
+        .await
     }
 }

@@ -26,6 +26,7 @@ use ticketd_ports::RepoError;
 
 use crate::connection::AnyConnection;
 use crate::db_error;
+use crate::explain::Plans;
 use crate::window::Window;
 pub(crate) use sample::SampleCache;
 pub(crate) use sql::{HoldsWords, SortedAfterReading};
@@ -72,6 +73,16 @@ impl Tuning {
     };
 }
 
+/// What a keyword is searched for: a page wants its first rows soon, a count
+/// wants every match (up to its cap) read as cheaply as possible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A page of tickets.
+    Page,
+    /// A count of tickets.
+    Count,
+}
+
 /// How to serve a keyword.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Plan {
@@ -108,18 +119,42 @@ pub(crate) fn plan(
     folded: &str,
     sample: &SampleCache,
     tuning: Tuning,
+    purpose: Purpose,
+    plans: &mut Plans,
 ) -> Result<Plan, RepoError> {
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        // The dictionary's statement, as a test may ask to see it.
+        for piece in pieces(folded).into_iter().filter(Piece::is_indexable) {
+            plans.note(conn, || words_of(&piece))?;
+        }
+    }
     match conn {
-        AnyConnection::Postgresql(pg) => postgres_plan(pg, folded, tuning),
+        AnyConnection::Postgresql(pg) => postgres_plan(pg, folded, tuning, purpose),
         AnyConnection::Sqlite(lite) => sqlite_plan(lite, folded, sample, tuning),
     }
     .map_err(db_error)
+}
+
+/// The dictionary's words like a pattern, with their counts.
+type WordsOf = diesel::helper_types::Filter<
+    diesel::helper_types::Select<search_terms::table, (search_terms::term, search_terms::tickets)>,
+    diesel::helper_types::Like<search_terms::term, String>,
+>;
+
+/// The dictionary's words that may hold `piece`, with their counts (at most
+/// one more than [`MAX_WORDS_PER_PIECE`]).
+fn words_of(piece: &Piece) -> Window<WordsOf> {
+    let terms = search_terms::table
+        .select((search_terms::term, search_terms::tickets))
+        .filter(search_terms::term.like(piece.word_pattern()));
+    Window::new(terms, MAX_WORDS_PER_PIECE as u64 + 1, 0)
 }
 
 fn postgres_plan(
     conn: &mut diesel::PgConnection,
     folded: &str,
     tuning: Tuning,
+    purpose: Purpose,
 ) -> QueryResult<Plan> {
     let pieces: Vec<Piece> = pieces(folded)
         .into_iter()
@@ -128,11 +163,7 @@ fn postgres_plan(
     let mut groups: Vec<String> = Vec::new();
     let mut counts: Vec<i64> = Vec::new();
     for piece in &pieces {
-        let terms = search_terms::table
-            .select((search_terms::term, search_terms::tickets))
-            .filter(search_terms::term.like(piece.word_pattern()));
-        let terms: Vec<(String, i64)> =
-            Window::new(terms, MAX_WORDS_PER_PIECE as u64 + 1, 0).load(conn)?;
+        let terms: Vec<(String, i64)> = words_of(piece).load(conn)?;
         if terms.is_empty() {
             // No ticket has ever held a word with this piece.
             return Ok(Plan::Nothing);
@@ -149,7 +180,9 @@ fn postgres_plan(
     if groups.is_empty() {
         return Ok(Plan::Walk);
     }
-    if fewest <= max {
+    // A count reads every match anyway: the index names them without
+    // reading every other ticket too.
+    if fewest <= max || purpose == Purpose::Count {
         return Ok(Plan::Words(groups));
     }
     // Every piece is held by many tickets. Several may still be rare
