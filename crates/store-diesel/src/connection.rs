@@ -119,9 +119,12 @@ impl Manager {
                 // plan (limits are in the text, the indexed search fences its
                 // order), so planning each execution again only costs time.
                 // No JIT: the statements are short, and compiling them is not.
+                // No parallel workers: requests are the parallelism, and a
+                // worker's start costs more than these statements gain.
                 // A statement that runs too long is cancelled (503).
                 conn.batch_execute(&format!(
                     "SET plan_cache_mode = force_generic_plan; SET jit = off; \
+                     SET max_parallel_workers_per_gather = 0; \
                      SET statement_timeout = {};",
                     self.statement_timeout_ms
                 ))?;

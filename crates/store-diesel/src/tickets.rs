@@ -15,7 +15,7 @@ use crate::rows::{
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
 use crate::search::{self, HoldsWords, Plan, Purpose, SortedAfterReading};
 use crate::window::Window;
-use crate::{AnyConnection, Store, db_error, like_literal};
+use crate::{AnyConnection, Store, TxError, db_error, like_literal};
 
 type ViewRow = (TicketRow, CategoryRow);
 
@@ -192,13 +192,42 @@ fn page_of_tickets(
     let Some(query) = rows() else {
         return Ok(Vec::new());
     };
-    plans.note(conn, rows)?;
-    query
-        .load::<ViewRow>(conn)
-        .map_err(db_error)?
-        .into_iter()
-        .map(into_view)
-        .collect()
+    let rows = walking(conn, walks_a_keyword(filter, &plan), |conn| {
+        plans.note(conn, rows)?;
+        query.load::<ViewRow>(conn).map_err(db_error)
+    })?;
+    rows.into_iter().map(into_view).collect()
+}
+
+/// Whether a query tests a keyword on every ticket of a walk.
+fn walks_a_keyword(filter: &TicketFilter, plan: &Plan) -> bool {
+    filter.keyword.is_some() && *plan == Plan::Walk
+}
+
+/// Runs `work`, on PostgreSQL with sequential scans and sorts off when
+/// `walk` is set.
+///
+/// A keyword walk tests a `LIKE $1` whose share of matches a generic plan
+/// cannot know; guessing it small, the plan for a count (up to 10,001
+/// matches) or a deep offset reads the whole table and sorts it instead of
+/// walking the list's index until it has enough. The walk is always the
+/// better plan here (the keyword is held by many tickets, or the index could
+/// not narrow it): without scans and sorts, an index walk is the plan left.
+fn walking<T>(
+    conn: &mut AnyConnection,
+    walk: bool,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, RepoError>,
+) -> Result<T, RepoError> {
+    if !walk || !matches!(conn, AnyConnection::Postgresql(_)) {
+        return work(conn);
+    }
+    conn.transaction(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+            .map_err(TxError::Diesel)?;
+        work(conn).map_err(TxError::Repo)
+    })
+    .map_err(TxError::into_repo)
 }
 
 /// How many tickets match `filter`, counting no further than `at_most`.
@@ -224,8 +253,10 @@ fn count_of_tickets(
     let Some(query) = ids() else {
         return Ok(0);
     };
-    plans.note(conn, ids)?;
-    let ids: Vec<i64> = query.load(conn).map_err(db_error)?;
+    let ids: Vec<i64> = walking(conn, walks_a_keyword(filter, &plan), |conn| {
+        plans.note(conn, ids)?;
+        query.load(conn).map_err(db_error)
+    })?;
     Ok(ids.len() as u64)
 }
 

@@ -36,6 +36,9 @@ use words::{Piece, pieces};
 /// is served by walking the list in its order.
 pub(crate) const MAX_CANDIDATES: usize = 5_000;
 
+/// How many more candidates than a page a count reads from the word index.
+const COUNT_FROM_INDEX: f64 = 10.0;
+
 /// The most dictionary words one piece of a keyword may stand for; a piece
 /// found in more words (`ing`, say) narrows too little to be worth asking.
 const MAX_WORDS_PER_PIECE: usize = 1_000;
@@ -180,9 +183,12 @@ fn postgres_plan(
     if groups.is_empty() {
         return Ok(Plan::Walk);
     }
-    // A count reads every match anyway: the index names them without
-    // reading every other ticket too.
-    if fewest <= max || purpose == Purpose::Count {
+    // A count reads every match (up to its cap) anyway: the index names
+    // them without reading every other ticket too, while they are not so
+    // many that reading them in the order of the index costs more than
+    // walking the list's index until the cap.
+    let max_for_count = max * COUNT_FROM_INDEX;
+    if fewest <= max || (purpose == Purpose::Count && fewest <= max_for_count) {
         return Ok(Plan::Words(groups));
     }
     // Every piece is held by many tickets. Several may still be rare
