@@ -630,6 +630,38 @@ async fn details_read_only_what_the_scope_admits(db: &TestDatabase) {
     assert!(db.store.ticket_details(id, &EVERYTHING).await.unwrap().is_some());
 }
 
+// Work queued for a connection is dropped with its request: a caller that
+// stops waiting (a client that went away) leaves nothing behind to run later
+// and delay the requests queued after it.
+async fn work_whose_caller_left_while_queued_never_runs(db: &TestDatabase) {
+    let options = ticketd_store_diesel::StoreOptions {
+        pool_size: 1,
+        ..ticketd_store_diesel::StoreOptions::default()
+    };
+    let store = ticketd_store_diesel::Store::open(&db.url, &options).unwrap();
+    let slow = if db.url.starts_with("postgres") {
+        "SELECT pg_sleep(0.8)"
+    } else {
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) SELECT count(*) FROM c"
+    };
+    let busy = {
+        let store = store.clone();
+        tokio::spawn(async move { store.execute_for_tests(slow).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let new = NewCategory {
+        name: CategoryName::parse("Never").unwrap(),
+        parent_id: None,
+        actor: admin(),
+        at: t0(),
+    };
+    let gave_up = tokio::time::timeout(std::time::Duration::from_millis(100), store.create_category(new)).await;
+    assert!(gave_up.is_err(), "the connection was busy: the call had to wait");
+    busy.await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(store.list_active_categories().await.unwrap().is_empty(), "the abandoned write ran");
+}
+
 async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
     let top = category(db, "General", None).await;
     let id = ticket(db, top, "c1", "busy", t0()).await;
