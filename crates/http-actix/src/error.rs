@@ -117,6 +117,16 @@ impl ApiError {
         e
     }
 
+    /// The client closed its connection before the answer was ready: no one
+    /// will read this (499, as proxies count such requests).
+    pub fn client_left() -> Self {
+        let status = StatusCode::from_u16(499).unwrap_or(StatusCode::REQUEST_TIMEOUT);
+        Self::new(
+            status,
+            "The client closed the connection before the answer was ready",
+        )
+    }
+
     /// 500: something broke inside. The client sees no detail of it.
     pub fn internal(internal: impl Into<String>) -> Self {
         let mut e = Self::new(

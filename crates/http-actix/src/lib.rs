@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+mod client;
 mod dto;
 mod envelope;
 mod error;
@@ -27,6 +28,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{Authenticated, Claims, JwtKeys};
+pub use client::ClientSocket;
 pub use error::ApiError;
 pub use input::BodyLimit;
 pub use limit::{RateLimit, RateLimiter};
@@ -182,6 +184,27 @@ pub fn build_app(
                         }
                         Ok(res)
                     })
+                }
+            }
+        })
+        .wrap_fn(|req, srv| {
+            use futures_util::future::{Either, select};
+            // A handler whose client left is dropped, and its queued database
+            // work with it (see the `client` module).
+            let socket = req.conn_data::<ClientSocket>().cloned();
+            let call = srv.call(req);
+            async move {
+                let Some(socket) = socket else {
+                    return call.await;
+                };
+                let gone = std::pin::pin!(client::until_gone(socket));
+                let call = std::pin::pin!(call);
+                match select(call, gone).await {
+                    Either::Left((answer, _)) => answer,
+                    Either::Right(((), _)) => {
+                        log::info!("the client left before its answer was ready");
+                        Err(ApiError::client_left().into())
+                    }
                 }
             }
         })

@@ -12,7 +12,7 @@ use ticketd_app::{AttachmentPolicy, SupportDesk};
 use ticketd_domain::{Actor, UserId, UserType};
 use ticketd_files::ObjectFiles;
 use ticketd_http_actix::{
-    HttpSettings, HttpShared, JwtKeys, RateLimit, build_app, current_request_id,
+    ClientSocket, HttpSettings, HttpShared, JwtKeys, RateLimit, build_app, current_request_id,
 };
 use ticketd_ports::SystemClock;
 use ticketd_store_diesel::{Store, StoreOptions};
@@ -142,6 +142,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let shared = HttpShared::new(&settings);
     let mut server =
         HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, shared.clone()))
+            .on_connect(watch_client)
             .disable_signals()
             .client_request_timeout(config.client_timeout);
     if let Some(workers) = config.workers {
@@ -163,6 +164,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     server.await.context("serving")?;
     log::info!("stopped");
     Ok(())
+}
+
+/// Keeps a second handle on each connection's socket, so that a request can
+/// tell that its client left (see `ClientSocket`).
+fn watch_client(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+            && let Ok(fd) = socket.as_fd().try_clone_to_owned()
+        {
+            data.insert(ClientSocket::new(std::net::TcpStream::from(fd)));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (connection, data);
 }
 
 /// Resolves on the first SIGTERM or SIGINT (Ctrl-C).

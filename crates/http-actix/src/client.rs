@@ -1,0 +1,81 @@
+//! Noticing a client that went away before its answer was ready.
+//!
+//! actix-web keeps a handler running when its client disconnects while the
+//! handler waits (it reads the socket only between requests). Under overload
+//! that leaves database work queued for answers nobody will read, delaying
+//! the requests behind it. The server keeps a second handle on each
+//! connection's socket ([`ClientSocket`], set up in `HttpServer::on_connect`);
+//! [`until_gone`] resolves when the client has closed it, and the middleware
+//! then drops the handler, whose queued database work is skipped.
+//!
+//! A client that half-closes its connection after sending a request, to read
+//! the answer afterwards, looks gone too; HTTP/1.1 clients keep their side
+//! open while they wait.
+
+use std::io::ErrorKind;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A second handle on a client connection's socket, only to peek at it.
+#[derive(Debug, Clone)]
+pub struct ClientSocket(Arc<TcpStream>);
+
+impl ClientSocket {
+    /// Wraps a duplicate of a connection's socket (its file descriptor shares
+    /// the connection's non-blocking mode, so peeking never waits).
+    pub fn new(socket: TcpStream) -> Self {
+        Self(Arc::new(socket))
+    }
+
+    /// Whether the client has closed the connection (or it broke). Bytes
+    /// waiting to be read (a pipelined request) mean it is still there.
+    pub fn is_gone(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.0.peek(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted),
+        }
+    }
+}
+
+/// How often a waiting request looks at its client.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+/// Resolves once the client behind `socket` is gone.
+pub(crate) async fn until_gone(socket: ClientSocket) {
+    loop {
+        actix_web::rt::time::sleep(LOOK_EVERY).await;
+        if socket.is_gone() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn a_closed_peer_is_gone_and_an_open_one_is_not() -> std::io::Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let client = TcpStream::connect(listener.local_addr()?)?;
+        let (server_side, _) = listener.accept()?;
+        server_side.set_nonblocking(true)?;
+        let reader = server_side.try_clone()?;
+        let socket = ClientSocket::new(server_side);
+        assert!(!socket.is_gone(), "an idle open connection is there");
+        std::io::Write::write_all(&mut &client, b"GET / HTTP/1.1\r\n")?;
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!socket.is_gone(), "a pipelined request is not a goodbye");
+        // The server reads what was sent, as it reads a request.
+        let mut request = [0u8; 16];
+        std::io::Read::read_exact(&mut &reader, &mut request)?;
+        drop(client);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(socket.is_gone(), "a closed connection is gone");
+        Ok(())
+    }
+}
