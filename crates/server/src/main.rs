@@ -19,12 +19,6 @@ use ticketd_store_diesel::{Store, StoreOptions};
 
 use crate::config::Config;
 
-/// mimalloc: a server's many small, short-lived allocations (rows, DTOs,
-/// JSON) cost a fraction of what the system allocator charges, and its memory
-/// is returned to the system between bursts.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The support-ticket server. Configured through the environment: see the README.
 #[derive(Parser)]
 #[command(name = "ticketd", version, about)]
