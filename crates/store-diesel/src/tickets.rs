@@ -13,7 +13,7 @@ use crate::rows::{
     NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
-use crate::search::{self, HoldsWords, Plan, Purpose, SortedAfterReading};
+use crate::search::{self, AmongIds, HoldsWords, Plan, Purpose, SortedAfterReading};
 use crate::window::Window;
 use crate::{AnyConnection, Store, TxError, db_error, like_literal};
 
@@ -165,9 +165,7 @@ fn query_for<'a>(
         Plan::Nothing => None,
         Plan::Walk => Some(sorted(filter, after, false)),
         Plan::Words(groups) => Some(sorted(filter, after, true).filter(HoldsWords(groups.clone()))),
-        Plan::Candidates(ids) => {
-            Some(sorted(filter, after, false).filter(tickets::id.eq_any(ids.clone())))
-        }
+        Plan::Candidates(ids) => Some(sorted(filter, after, false).filter(AmongIds::new(ids))),
     }
 }
 

@@ -29,7 +29,7 @@ use crate::db_error;
 use crate::explain::Plans;
 use crate::window::Window;
 pub(crate) use sample::SampleCache;
-pub(crate) use sql::{HoldsWords, SortedAfterReading};
+pub(crate) use sql::{AmongIds, HoldsWords, SortedAfterReading};
 use words::{Piece, pieces};
 
 /// The most candidates a keyword is served from: a keyword more tickets hold
@@ -245,12 +245,6 @@ pub(crate) fn trigram_query(
     Some(quoted.join(" AND "))
 }
 
-#[derive(QueryableByName)]
-struct Rowid {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    rowid: i64,
-}
-
 fn sqlite_plan(
     conn: &mut diesel::SqliteConnection,
     folded: &str,
@@ -258,24 +252,30 @@ fn sqlite_plan(
     tuning: Tuning,
 ) -> QueryResult<Plan> {
     let sample = cache.get(conn)?;
-    // Held by many tickets of the sample: walking finds a page quickly.
-    if sample.share_holding(folded) >= tuning.walk_share {
+    // Held by many tickets of the sample: walking finds a page quickly. (A
+    // keyword is no more common than its rarest trigram: when that one is
+    // rare, the sample need not be read.)
+    let rarest = folded
+        .chars()
+        .collect::<Vec<char>>()
+        .windows(3)
+        .map(|w| sample.tickets_holding(&w.iter().collect::<String>()))
+        .min();
+    let common = |share: f64| share >= tuning.walk_share;
+    let total = sample.len().max(1) as f64;
+    if rarest.is_some_and(|n| common(n as f64 / total)) && common(sample.share_holding(folded)) {
         return Ok(Plan::Walk);
     }
     let rare = (sample.len() as f64 * tuning.walk_share) as usize;
     let Some(query) = trigram_query(folded, |t| sample.tickets_holding(t), rare) else {
         return Ok(Plan::Walk);
     };
-    let max = i64::try_from(tuning.max_candidates).unwrap_or(i64::MAX);
-    let ids: Vec<Rowid> =
-        diesel::sql_query("SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? LIMIT ?")
-            .bind::<diesel::sql_types::Text, _>(query)
-            .bind::<diesel::sql_types::BigInt, _>(max + 1)
-            .load(conn)?;
+    let limit = u64::try_from(tuning.max_candidates).unwrap_or(u64::MAX / 2) + 1;
+    let ids: Vec<i64> = sql::TrigramMatches { query, limit }.load(conn)?;
     Ok(match ids.len() {
         0 => Plan::Nothing,
         n if n > tuning.max_candidates => Plan::Walk,
-        _ => Plan::Candidates(ids.into_iter().map(|r| r.rowid).collect()),
+        _ => Plan::Candidates(ids),
     })
 }
 

@@ -91,3 +91,78 @@ where
         Ok(())
     }
 }
+
+/// SQLite: the ticket is one of these ids, given as one JSON array (one
+/// statement text for any number of ids, prepared once per connection,
+/// rather than a statement with a parameter per id prepared anew each time).
+#[derive(Debug, Clone)]
+pub(crate) struct AmongIds(pub String);
+
+impl AmongIds {
+    pub(crate) fn new(ids: &[i64]) -> Self {
+        let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+        Self(format!("[{}]", listed.join(",")))
+    }
+}
+
+impl Expression for AmongIds {
+    type SqlType = Bool;
+}
+
+impl<QS> AppearsOnTable<QS> for AmongIds {}
+impl<QS> SelectableExpression<QS> for AmongIds {}
+
+impl ValidGrouping<()> for AmongIds {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl QueryId for AmongIds {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> QueryFragment<DB> for AmongIds
+where
+    DB: Backend + HasSqlType<Text>,
+    String: diesel::serialize::ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("\"tickets\".\"id\" IN (SELECT value FROM json_each(");
+        out.push_bind_param::<Text, String>(&self.0)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+/// SQLite: the ids of the tickets FTS5 finds for `query`, at most `limit`;
+/// one statement text, prepared once per connection.
+#[derive(Debug, Clone)]
+pub(crate) struct TrigramMatches {
+    pub query: String,
+    pub limit: u64,
+}
+
+impl QueryId for TrigramMatches {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for TrigramMatches {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<Conn> diesel::RunQueryDsl<Conn> for TrigramMatches {}
+
+impl<DB> QueryFragment<DB> for TrigramMatches
+where
+    DB: Backend + HasSqlType<Text>,
+    String: diesel::serialize::ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
+        out.push_bind_param::<Text, String>(&self.query)?;
+        out.push_sql(" LIMIT ");
+        out.push_sql(&self.limit.to_string());
+        Ok(())
+    }
+}
