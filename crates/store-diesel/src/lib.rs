@@ -24,7 +24,7 @@ mod uploads;
 mod users;
 mod window;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -101,7 +101,13 @@ pub struct Store {
     pool: Pool,
     /// SQLite allows one writer at a time: writers queue here instead of failing
     /// with "database is locked". PostgreSQL needs no such lock.
-    write_lock: Option<Arc<Mutex<()>>>,
+    write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// One permit per pooled connection: work waits for a permit (without a
+    /// thread) before it takes a blocking thread and a connection, so no more
+    /// threads run database work than there are connections to run it on.
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long work waits for a permit (and SQLite's writers for their turn).
+    acquire_timeout: Duration,
     target: String,
     seen_users: Arc<users::SeenUsers>,
     /// Guides keyword search on SQLite.
@@ -146,7 +152,11 @@ impl Store {
             })?;
         let store = Store {
             pool,
-            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            write_lock: is_sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(options.pool_size.max(1)).unwrap_or(1),
+            )),
+            acquire_timeout: options.acquire_timeout,
             target,
             seen_users: Arc::default(),
             search_sample: Arc::default(),
@@ -194,14 +204,45 @@ impl Store {
         &self.target
     }
 
+    /// Waits (without a thread) for a connection to be free for this work,
+    /// and for a writer's turn on SQLite, up to the acquire timeout.
+    async fn admit(&self, writing: bool) -> Result<Admission, RepoError> {
+        let wait = async {
+            let turn = match (&self.write_lock, writing) {
+                (Some(lock), true) => Some(lock.clone().lock_owned().await),
+                _ => None,
+            };
+            let permit = self
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| RepoError::Unavailable("the store is closing".into()))?;
+            Ok(Admission {
+                _turn: turn,
+                _permit: permit,
+            })
+        };
+        tokio::time::timeout(self.acquire_timeout, wait)
+            .await
+            .map_err(|_| {
+                RepoError::Unavailable(format!(
+                    "no database connection was free within {:?}",
+                    self.acquire_timeout
+                ))
+            })?
+    }
+
     /// Runs read-only work on a blocking thread with a pooled connection.
     async fn read<T, F>(&self, work: F) -> Result<T, RepoError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
     {
+        let admitted = self.admit(false).await?;
         let pool = self.pool.clone();
         blocking(move |caller| {
+            let _admitted = admitted;
             let mut conn = checkout(&pool, caller)?;
             let result = work(&mut conn);
             conn.note(&result);
@@ -217,14 +258,12 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
     {
+        // Writers wait for their SQLite turn before a connection's permit, so
+        // that waiting writers do not hold connections readers could use.
+        let admitted = self.admit(true).await?;
         let pool = self.pool.clone();
-        let lock = self.write_lock.clone();
         blocking(move |caller| {
-            // Queue for the SQLite write lock before taking a connection, so that
-            // waiting writers do not hold connections that readers could use.
-            let _guard = lock
-                .as_ref()
-                .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()));
+            let _admitted = admitted;
             let mut conn = checkout(&pool, caller)?;
             let result = diesel::Connection::transaction(&mut **conn, |conn| {
                 work(conn).map_err(TxError::Repo)
@@ -235,6 +274,13 @@ impl Store {
         })
         .await
     }
+}
+
+/// What a piece of database work holds while it runs: a connection's permit,
+/// and on SQLite a writer's turn.
+struct Admission {
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Whether the request that queued some database work still waits for it.
