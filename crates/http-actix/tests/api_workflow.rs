@@ -262,6 +262,49 @@ async fn internal_notes_never_reach_customers(db: &TestDatabase) {
     assert_eq!(found.data()["count"], json!(0));
 }
 
+async fn an_internal_note_leaves_no_trace_a_customer_can_see(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let c = customer("c1");
+    let first = api.ticket(&c, cat, "First").await;
+    let second = api.ticket(&c, cat, "Second").await;
+    let path = format!("{API}/{first}");
+    let by_modified = format!("{API}?sort=modifiedDate&limit=10");
+    let details = api.get(&path, &c).await.expect(200);
+    let tag = details.header("etag").unwrap().to_owned();
+    let listed = api.get(&by_modified, &c).await.expect(200);
+    let order = |r: &Resp| -> Vec<i64> { r.data().as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect() };
+    assert_eq!(order(&listed), [first, second]);
+
+    api.post(&path, &token_for("agent9", ticketd_domain::UserType::Agent),
+        json!({"message": "refund abuse suspected", "visibility": "internal"})).await.expect(200);
+
+    // The customer's details, ETag and list entries are what they were.
+    let after = api.get(&path, &c).await.expect(200);
+    assert_eq!(after.body, details.body, "the note changed what the customer reads");
+    assert_eq!(after.header("etag"), Some(tag.as_str()));
+    let listed_after = api.get(&by_modified, &c).await.expect(200);
+    assert_eq!(listed_after.body, listed.body, "the note moved the ticket or changed its fields");
+    // A change the customer made with the tag it read still applies.
+    api.send(actix_web::test::TestRequest::put()
+        .uri(&path)
+        .insert_header(("Authorization", format!("Bearer {c}")))
+        .insert_header(("If-Match", tag.clone()))
+        .set_json(json!({"status": 5})))
+        .await
+        .expect(200);
+    // Staff still see the note, and who wrote it.
+    let staff = api.get(&path, &agent()).await.expect(200);
+    let messages = staff.data()["ticketMessage"].as_array().unwrap();
+    assert_eq!(messages.last().unwrap()["senderId"], "agent9");
+
+    // A public reply is a change the customer sees: it moves the ticket.
+    api.post(&format!("{API}/{second}"), &token_for("agent9", ticketd_domain::UserType::Agent), json!({"message": "on it"})).await.expect(200);
+    let replied = api.get(&format!("{API}/{second}"), &c).await.expect(200);
+    assert_eq!(replied.data()["modifiedBy"], "agent9");
+    assert_eq!(replied.data()["modifiedByType"], "agent");
+}
+
 async fn a_deleted_ticket_vanishes_until_restored(db: &TestDatabase) {
     let api = api(db).await;
     let cat = api.category("General", 0).await;

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use ticketd_domain::{Actor, Message, TicketId, TicketStatus, Visibility};
+use ticketd_domain::{Message, TicketId, TicketStatus, Visibility};
 use ticketd_ports::{
     NewLogEntry, NewMessage, NewTicket, Page, Position, ReadScope, RepoError, SortField,
     StatusChange, TicketDetails, TicketFilter, TicketRepository, TicketSort, TicketUpdate,
@@ -396,15 +396,19 @@ fn sorted<'a>(
     }
 }
 
-/// Marks a live ticket that still takes messages modified by `actor`, and
-/// applies `reopen` if the ticket is still in `reopen.from`. Returns whether the
-/// ticket matched. The update also locks the row until commit, so that
-/// concurrent writers to one ticket take turns.
+/// Marks a live ticket that still takes messages modified by the sender of a
+/// public message, and applies `reopen` if the ticket is still in
+/// `reopen.from`. Returns whether the ticket matched. The update also locks
+/// the row until commit, so that concurrent writers to one ticket take turns.
+///
+/// An internal note changes nothing a customer can read: the row is only
+/// locked (an update that writes what it finds), so `modifiedBy`,
+/// `modifiedDate`, the ticket's place in `sort=modifiedDate`, `updatedSince`
+/// and the details' ETag stay as they were.
 fn touch_for_message(
     conn: &mut AnyConnection,
     id: TicketId,
-    actor: &Actor,
-    at: ticketd_domain::Timestamp,
+    new: &NewMessage,
     reopen: Option<&StatusChange>,
 ) -> Result<bool, RepoError> {
     let target = tickets::table
@@ -412,19 +416,22 @@ fn touch_for_message(
         .filter(tickets::is_delete.eq(false))
         .filter(tickets::status.ne(TicketStatus::Closed.code()));
     let modified = (
-        tickets::modified_by.eq(actor.id.as_str().to_owned()),
-        tickets::modified_by_type.eq(actor.user_type.as_str()),
-        tickets::modified_date.eq(to_db_time(at)),
+        tickets::modified_by.eq(new.sender.id.as_str().to_owned()),
+        tickets::modified_by_type.eq(new.sender.user_type.as_str()),
+        tickets::modified_date.eq(to_db_time(new.at)),
     );
-    let n = match reopen {
-        Some(r) => diesel::update(target.filter(tickets::status.eq(r.from.code())))
+    let n = match (reopen, new.visibility) {
+        (Some(r), _) => diesel::update(target.filter(tickets::status.eq(r.from.code())))
             .set((
                 modified,
                 tickets::status.eq(r.to.code()),
                 tickets::version.eq(tickets::version + 1),
             ))
             .execute(conn),
-        None => diesel::update(target).set(modified).execute(conn),
+        (None, Visibility::Public) => diesel::update(target).set(modified).execute(conn),
+        (None, Visibility::Internal) => diesel::update(target)
+            .set(tickets::id.eq(tickets::id))
+            .execute(conn),
     }
     .map_err(db_error)?;
     Ok(n == 1)
@@ -518,7 +525,7 @@ impl TicketRepository for Store {
         reopen: Option<StatusChange>,
     ) -> Result<Message, RepoError> {
         self.write(move |conn| {
-            if !touch_for_message(conn, id, &new.sender, new.at, reopen.as_ref())? {
+            if !touch_for_message(conn, id, &new, reopen.as_ref())? {
                 return Err(match load_view(conn, id)? {
                     Some(v) if !v.ticket.is_delete => {
                         RepoError::Conflict("the ticket is closed, or its status changed".into())
