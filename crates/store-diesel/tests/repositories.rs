@@ -630,6 +630,36 @@ async fn details_read_only_what_the_scope_admits(db: &TestDatabase) {
     assert!(db.store.ticket_details(id, &EVERYTHING).await.unwrap().is_some());
 }
 
+// Whether a caller may read a ticket is decided on the ticket's row alone: a
+// customer asking for another customer's ticket of thousands of messages
+// costs one statement, like an id that does not exist, so the answer's time
+// tells nothing about the ticket.
+async fn details_check_access_before_reading_messages(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "long story", t0()).await;
+    db.execute(&format!(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000) \
+         INSERT INTO ticket_messages (ticket_id, sender_id, sender_type, message, sent_at, visibility, \
+         is_active, is_delete, created_by, created_by_type, created_date, modified_by, modified_by_type, modified_date) \
+         SELECT {id}, 'c1', 'customer', 'message ' || x, '2025-01-01 00:00:00', 'public', TRUE, FALSE, \
+         'c1', 'customer', '2025-01-01 00:00:00', 'c1', 'customer', '2025-01-01 00:00:00' FROM n"
+    ));
+    let owner = ReadScope { owner: Some(UserId::parse("c1").unwrap()), ..ReadScope::default() };
+    assert_eq!(db.store.ticket_details(id, &owner).await.unwrap().unwrap().messages.len(), 3000);
+    assert_eq!(db.store.explain_ticket_details(id, &owner).await.unwrap().len(), 3, "ticket, messages, attachments");
+    let stranger = ReadScope { owner: Some(UserId::parse("c2").unwrap()), ..ReadScope::default() };
+    assert_eq!(db.store.ticket_details(id, &stranger).await.unwrap(), None);
+    assert_eq!(db.store.explain_ticket_details(id, &stranger).await.unwrap().len(), 1, "the ticket's row only");
+    let missing = TicketId(id.get() + 1000);
+    assert_eq!(db.store.explain_ticket_details(missing, &stranger).await.unwrap().len(), 1);
+    // A deleted ticket, for a reader that may not see deleted ones, likewise.
+    let admin = admin();
+    let mut delete = update(1, &admin, t0());
+    delete.is_delete = Some(true);
+    db.store.update_ticket(id, delete, log(LogAction::DeletedTicket, &admin, t0())).await.unwrap();
+    assert_eq!(db.store.explain_ticket_details(id, &owner).await.unwrap().len(), 1);
+}
+
 // Work queued for a connection is dropped with its request: a caller that
 // stops waiting (a client that went away) leaves nothing behind to run later
 // and delay the requests queued after it.
