@@ -20,9 +20,24 @@ pub struct Claims {
     pub user_type: String,
     /// Expiry, in seconds since the Unix epoch.
     pub exp: u64,
+    /// Not valid before, in seconds since the Unix epoch (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// Issued at, in seconds since the Unix epoch (optional; a token issued
+    /// in the future is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
     /// The user's display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+/// The clock skew accepted on `exp`, `nbf` and `iat`.
+const LEEWAY_SECONDS: u64 = 30;
+
+/// Seconds since the Unix epoch, now.
+fn now_seconds() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
 }
 
 /// Signs and checks tokens with one shared secret.
@@ -59,7 +74,8 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.validate_exp = true;
-        validation.leeway = 30;
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECONDS;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -80,11 +96,13 @@ impl JwtKeys {
         name: Option<&str>,
         ttl_seconds: u64,
     ) -> Result<String, TokenError> {
-        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+        let now = now_seconds();
         let claims = Claims {
             sub: actor.id.as_str().to_owned(),
             user_type: actor.user_type.as_str().to_owned(),
             exp: now.saturating_add(ttl_seconds),
+            nbf: None,
+            iat: Some(now),
             name: name.map(str::to_owned),
         };
         self.sign(&claims)
@@ -103,6 +121,7 @@ impl JwtKeys {
                 use jsonwebtoken::errors::ErrorKind;
                 let why = match e.kind() {
                     ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
                     ErrorKind::InvalidSignature => "the token's signature is invalid",
                     ErrorKind::InvalidAlgorithm => "the token must be signed with HS256",
                     ErrorKind::MissingRequiredClaim(_) => {
@@ -113,6 +132,14 @@ impl JwtKeys {
                 ApiError::unauthorized(format!("Unauthorized: {why}"))
             })?;
         let claims = data.claims;
+        if claims
+            .iat
+            .is_some_and(|iat| iat > now_seconds().saturating_add(LEEWAY_SECONDS))
+        {
+            return Err(ApiError::unauthorized(
+                "Unauthorized: the token was issued in the future (iat)",
+            ));
+        }
         let id = UserId::parse(claims.sub)
             .map_err(|e| ApiError::unauthorized(format!("Unauthorized: the token's sub {e}")))?;
         let user_type = UserType::parse(&claims.user_type).map_err(|_| {
@@ -129,9 +156,14 @@ impl JwtKeys {
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Actor);
 
-/// The token of an `Authorization: Bearer <token>` header, if there is one.
+/// The token of an `Authorization: Bearer <token>` header, if there is
+/// exactly one such header.
 pub(crate) fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut all = headers.get_all(header::AUTHORIZATION);
+    let value = all.next()?.to_str().ok()?;
+    if all.next().is_some() {
+        return None;
+    }
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Some(token.trim()),
         _ => None,
@@ -156,6 +188,13 @@ fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
 
 pub(crate) fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
     use actix_web::HttpMessage;
+    // Which of two credentials would count is anybody's guess: neither does.
+    let headers = req.headers().get_all(header::AUTHORIZATION).count();
+    if headers > 1 {
+        return Err(ApiError::unauthorized(format!(
+            "Unauthorized: send one Authorization header, not {headers}"
+        )));
+    }
     // The rate limiter may have checked the token already.
     if let Some(Authenticated(actor)) = req.extensions().get::<Authenticated>() {
         return Ok(actor.clone());

@@ -23,7 +23,20 @@ fn claims(sub: &str, user_type: &str, exp_offset: i64) -> Claims {
         sub: sub.into(),
         user_type: user_type.into(),
         exp: u64::try_from(now + exp_offset).unwrap(),
+        nbf: None,
+        iat: None,
         name: None,
+    }
+}
+
+/// Valid claims with `nbf` and `iat` this many seconds from now.
+fn claims_from(nbf_offset: Option<i64>, iat_offset: Option<i64>) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    let at = |offset: i64| u64::try_from(now + offset).unwrap();
+    Claims {
+        nbf: nbf_offset.map(at),
+        iat: iat_offset.map(at),
+        ..claims("c1", "customer", 7200)
     }
 }
 
@@ -74,6 +87,8 @@ async fn requests_without_a_valid_token_get_401_with_www_authenticate(db: &TestD
         ("alg none", raw_token(json!({"alg": "none", "typ": "JWT"}), payload.clone(), "")),
         ("alg HS384", raw_token(json!({"alg": "HS384", "typ": "JWT"}), payload.clone(), "c2lnbmF0dXJl")),
         ("no exp", raw_token(json!({"alg": "HS256", "typ": "JWT"}), json!({"sub": "c1", "userType": "customer"}), "c2ln")),
+        ("not valid for an hour", keys.sign(&claims_from(Some(3600), None)).unwrap()),
+        ("issued in an hour", keys.sign(&claims_from(None, Some(3600))).unwrap()),
     ];
     let routes = [
         (Method::GET, API.to_owned()),
@@ -98,6 +113,31 @@ async fn requests_without_a_valid_token_get_401_with_www_authenticate(db: &TestD
     let basic = api.send(TestRequest::get().uri(API).insert_header(("Authorization", "Basic dXNlcjpwYXNz"))).await;
     basic.expect_error(401);
     assert_eq!(api.log_count().await, 0);
+    // Clocks differ a little: nbf and iat get the same leeway as exp.
+    for skewed in [claims_from(Some(10), Some(10)), claims_from(Some(-60), Some(-60))] {
+        api.get(API, &keys.sign(&skewed).unwrap()).await.expect(200);
+    }
+}
+
+async fn two_authorization_headers_are_refused_whatever_their_order(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let id = api.ticket(&customer("c1"), cat, "Mine").await;
+    for (first, second) in [(admin(), customer("c2")), (customer("c2"), admin()), (admin(), admin())] {
+        for (method, path) in [(Method::GET, format!("{API}/{id}")), (Method::GET, format!("{API}/categories")), (Method::DELETE, format!("{API}/{id}"))] {
+            let r = api
+                .send(TestRequest::default()
+                    .method(method.clone())
+                    .uri(&path)
+                    .append_header(("Authorization", format!("Bearer {first}")))
+                    .append_header(("Authorization", format!("Bearer {second}"))))
+                .await
+                .expect_error(401);
+            assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{method} {path}");
+            assert!(r.body["message"].as_str().unwrap().contains("one Authorization header"), "{:#}", r.body);
+        }
+    }
+    api.get(&format!("{API}/{id}"), &admin()).await.expect(200);
 }
 
 async fn invalid_fields_get_400_listing_each_field(db: &TestDatabase) {
