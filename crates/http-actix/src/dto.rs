@@ -560,7 +560,7 @@ pub struct AddMessageRequest {
     pub message: Option<String>,
     /// At most 10 files.
     #[schema(nullable = false, max_items = 10)]
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "not_null_objects")]
     pub attachments: Option<Vec<AttachmentRef>>,
     /// `internal` makes an internal note, for agents and admins only
     /// (customers never see it); `public` by default.
@@ -659,6 +659,16 @@ where
     Option::<T>::deserialize(d)?
         .map(Some)
         .ok_or_else(|| serde::de::Error::custom("must not be null; leave the field out instead"))
+}
+
+/// An optional list of JSON objects, not `null`.
+fn not_null_objects<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let objects: Option<Vec<crate::input::Object<T>>> = not_null(d)?;
+    Ok(objects.map(|list| list.into_iter().map(|o| o.0).collect()))
 }
 
 /// An optional whole number, not `null`: JSON's `3` or `3.0`.

@@ -171,6 +171,21 @@ async fn invalid_fields_get_400_listing_each_field(db: &TestDatabase) {
 
     let id = api.ticket(&c, cat, "Valid").await;
     let path = format!("{API}/{id}");
+    // A body is an object: an array of the fields' values in order is not one.
+    let r = api.put(&path, &c, json!([5])).await.expect_error(400);
+    assert_eq!(r.error_fields(), ["body"]);
+    assert_eq!(api.get(&path, &c).await.data()["status"], "open");
+    let r = api.post(API, &c, json!(["s", "d", cat])).await.expect_error(400);
+    assert_eq!(r.error_fields(), ["body"]);
+    let r = api.post(&path, &c, json!(["hello"])).await.expect_error(400);
+    assert_eq!(r.error_fields(), ["body"]);
+    let r = api.post(&format!("{API}/categories"), &admin(), json!(["Billing"])).await.expect_error(400);
+    assert_eq!(r.error_fields(), ["body"]);
+    let r = api
+        .post(&path, &c, json!({"attachments": [["a.pdf", "/uploads/a.pdf"]]}))
+        .await
+        .expect_error(400);
+    assert_eq!(r.error_fields(), ["attachments[0]"]);
     let r = api.post(&path, &c, json!({})).await.expect_error(400);
     assert_eq!(r.error_fields(), ["message"]);
     let r = api.post(&path, &c, json!({"message": "   "})).await.expect_error(400);
