@@ -262,6 +262,24 @@ async fn internal_notes_never_reach_customers(db: &TestDatabase) {
     assert_eq!(found.data()["count"], json!(0));
 }
 
+async fn an_agents_very_first_request_may_assign_a_ticket_to_itself(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let id = api.ticket(&customer("c1"), cat, "Take me").await;
+    let fresh = token_for("agent-fresh", ticketd_domain::UserType::Agent);
+    let r = api.put(&format!("{API}/{id}"), &fresh, json!({"assigneeId": "agent-fresh"})).await.expect(200);
+    assert_eq!(r.data()["assigneeId"], "agent-fresh");
+    let other = token_for("agent-other", ticketd_domain::UserType::Agent);
+    let r = api
+        .post(API, &other, json!({"subject": "s", "description": "d", "categoryId": cat, "userId": "c1", "assigneeId": "agent-other"}))
+        .await
+        .expect(201);
+    assert_eq!(r.data()["assigneeId"], "agent-other");
+    // Someone who never came is still not assignable.
+    let r = api.put(&format!("{API}/{id}"), &fresh, json!({"assigneeId": "agent-never"})).await.expect_error(404);
+    assert_eq!(r.error_fields(), ["assigneeId"]);
+}
+
 async fn an_internal_note_leaves_no_trace_a_customer_can_see(db: &TestDatabase) {
     let api = api(db).await;
     let cat = api.category("General", 0).await;

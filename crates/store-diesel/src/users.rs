@@ -10,7 +10,7 @@ use ticketd_ports::{RepoError, UserDirectory};
 
 use crate::rows::to_db_time;
 use crate::schema::users;
-use crate::{Store, db_error};
+use crate::{AnyConnection, Store, db_error};
 
 /// What this process already wrote to the directory, so that each user costs
 /// one write per process rather than one per request.
@@ -38,23 +38,25 @@ impl UserDirectory for Store {
         let who = actor.clone();
         let at = to_db_time(ticketd_ports::Clock::now(&ticketd_ports::SystemClock));
         self.write(move |conn| {
-            let id = who.id.as_str().to_owned();
             let kind = who.user_type.as_str();
-            let updated = diesel::update(users::table.find(&id))
-                .set((users::user_type.eq(kind), users::last_seen.eq(at)))
-                .execute(conn)
-                .map_err(db_error)?;
-            if updated == 0 {
-                diesel::insert_into(users::table)
-                    .values((
-                        users::user_id.eq(&id),
-                        users::user_type.eq(kind),
-                        users::first_seen.eq(at),
-                        users::last_seen.eq(at),
-                    ))
-                    .execute(conn)
-                    .map_err(db_error)?;
+            // One statement, so that two first requests of one user at once
+            // cannot both find the row missing and both insert it. (Upserts
+            // are written per backend: the shared dialect has none.)
+            let upsert = diesel::insert_into(users::table)
+                .values((
+                    users::user_id.eq(who.id.as_str()),
+                    users::user_type.eq(kind),
+                    users::first_seen.eq(at),
+                    users::last_seen.eq(at),
+                ))
+                .on_conflict(users::user_id)
+                .do_update()
+                .set((users::user_type.eq(kind), users::last_seen.eq(at)));
+            match conn {
+                AnyConnection::Postgresql(pg) => upsert.execute(pg),
+                AnyConnection::Sqlite(lite) => upsert.execute(lite),
             }
+            .map_err(db_error)?;
             Ok(())
         })
         .await?;

@@ -15,6 +15,7 @@ use ticketd_ports::{
     AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
     NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SortField,
     StatusChange, TicketFilter, TicketRepository, TicketSort, TicketUpdate, UploadRepository,
+    UserDirectory,
 };
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
@@ -658,6 +659,32 @@ async fn details_check_access_before_reading_messages(db: &TestDatabase) {
     delete.is_delete = Some(true);
     db.store.update_ticket(id, delete, log(LogAction::DeletedTicket, &admin, t0())).await.unwrap();
     assert_eq!(db.store.explain_ticket_details(id, &owner).await.unwrap().len(), 1);
+}
+
+// The first requests of a staff member often come in together (a console
+// opening several views): each registers the user, and none may fail.
+async fn a_staff_members_first_requests_at_once_all_register_it(db: &TestDatabase) {
+    let options = ticketd_store_diesel::StoreOptions {
+        pool_size: 8,
+        ..ticketd_store_diesel::StoreOptions::default()
+    };
+    for n in 0..10 {
+        let who = who(&format!("agent-new-{n}"), UserType::Agent);
+        // Each process remembers whom it wrote: separate stores, like the
+        // instances of one desk, each write.
+        let stores: Vec<_> = (0..8)
+            .map(|_| ticketd_store_diesel::Store::open(&db.url, &options).unwrap())
+            .collect();
+        let mut calls = tokio::task::JoinSet::new();
+        for store in stores {
+            let who = who.clone();
+            calls.spawn(async move { store.remember_user(&who).await });
+        }
+        while let Some(result) = calls.join_next().await {
+            result.unwrap().unwrap();
+        }
+        assert_eq!(db.store.user_type(&who.id).await.unwrap(), Some(UserType::Agent));
+    }
 }
 
 // Work queued for a connection is dropped with its request: a caller that
