@@ -37,6 +37,10 @@ pub use connection::{AnyConnection, ConnectError, DatabaseUrl};
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
+/// The PostgreSQL advisory lock that instances hold while they migrate (an
+/// arbitrary constant: "ticketd" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7469_636b_6574_64;
+
 type Pool = r2d2::Pool<connection::Manager>;
 type PooledConnection = r2d2::PooledConnection<connection::Manager>;
 
@@ -108,6 +112,8 @@ pub struct Store {
     permits: Arc<tokio::sync::Semaphore>,
     /// How long work waits for a permit (and SQLite's writers for their turn).
     acquire_timeout: Duration,
+    /// PostgreSQL's statement timeout for this store's connections.
+    statement_timeout_ms: u64,
     target: String,
     seen_users: Arc<users::SeenUsers>,
     /// Guides keyword search on SQLite.
@@ -157,6 +163,7 @@ impl Store {
                 usize::try_from(options.pool_size.max(1)).unwrap_or(1),
             )),
             acquire_timeout: options.acquire_timeout,
+            statement_timeout_ms: millis(options.statement_timeout),
             target,
             seen_users: Arc::default(),
             search_sample: Arc::default(),
@@ -174,11 +181,40 @@ impl Store {
         };
         let mut conn = self.pool.get().map_err(|e| fail(e.to_string()))?;
         let applied = match &mut **conn {
-            AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-        }
-        .map_err(|e| fail(e.to_string()))?;
-        Ok(applied.len())
+            AnyConnection::Postgresql(c) => {
+                // Instances started together take turns: the first migrates,
+                // the others then find nothing left to do. A migration over
+                // many rows may take minutes: no statement timeout meanwhile.
+                diesel::connection::SimpleConnection::batch_execute(
+                    c,
+                    &format!(
+                        "SET statement_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK})"
+                    ),
+                )
+                .map_err(|e| fail(format!("waiting for other instances' migrations: {e}")))?;
+                let applied = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len());
+                let restored = diesel::connection::SimpleConnection::batch_execute(
+                    c,
+                    &format!(
+                        "SELECT pg_advisory_unlock({MIGRATION_LOCK}); SET statement_timeout = {};",
+                        self.statement_timeout_ms
+                    ),
+                );
+                let applied = applied.map_err(|e| fail(e.to_string()))?;
+                restored.map_err(|e| fail(e.to_string()))?;
+                applied
+            }
+            // One transaction that starts as the writer: other processes wait
+            // for it (up to the busy timeout), then find nothing left to do.
+            AnyConnection::Sqlite(c) => c
+                .immediate_transaction(|c| {
+                    c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+                })
+                .map_err(|e| fail(e.to_string()))?,
+        };
+        Ok(applied)
     }
 
     /// The same store, serving every keyword the index can narrow from the

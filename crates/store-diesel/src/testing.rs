@@ -125,11 +125,69 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Some((admin_url, name)) = &self.postgres
-            && let Ok(mut admin) = PgConnection::establish(admin_url)
-        {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        drop_database(self.postgres.as_ref());
+    }
+}
+
+/// A database nobody has opened yet (no tables), removed when dropped: for
+/// tests of what happens when instances start on it.
+pub struct EmptyDatabase {
+    /// Its URL.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl EmptyDatabase {
+    /// A SQLite file's path in a new temporary folder (the file does not exist).
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = dir.path().join("test.db").to_string_lossy().into_owned();
+        Self {
+            url,
+            _dir: Some(dir),
+            postgres: None,
         }
+    }
+
+    /// A new, empty database on the test PostgreSQL server, or `None` when
+    /// no server is configured (see [`TestDatabase::postgres`]).
+    pub fn postgres(test: &str) -> Option<Self> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            assert!(
+                std::env::var(REQUIRE_POSTGRES_VAR).as_deref() != Ok("1"),
+                "{REQUIRE_POSTGRES_VAR}=1 but {POSTGRES_URL_VAR} is not set"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test} on PostgreSQL: {POSTGRES_URL_VAR} is not set"
+            );
+            return None;
+        };
+        let name = unique_name();
+        let mut admin = PgConnection::establish(&admin_url).expect("connect to test PostgreSQL");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        Some(Self {
+            url: with_database(&admin_url, &name),
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+}
+
+impl Drop for EmptyDatabase {
+    fn drop(&mut self) {
+        drop_database(self.postgres.as_ref());
+    }
+}
+
+fn drop_database(postgres: Option<&(String, String)>) {
+    if let Some((admin_url, name)) = postgres
+        && let Ok(mut admin) = PgConnection::establish(admin_url)
+    {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     }
 }
 
