@@ -39,7 +39,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migration
 
 /// The PostgreSQL advisory lock that instances hold while they migrate (an
 /// arbitrary constant: "ticketd" in ASCII).
-const MIGRATION_LOCK: i64 = 0x7469_636b_6574_64;
+const MIGRATION_LOCK: i64 = 0x0074_6963_6b65_7464;
 
 type Pool = r2d2::Pool<connection::Manager>;
 type PooledConnection = r2d2::PooledConnection<connection::Manager>;
