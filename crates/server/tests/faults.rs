@@ -109,7 +109,13 @@ fn a_database_outage_gives_503_then_service_resumes_without_a_restart() {
         "503 within the configured wait, took {:?}",
         started.elapsed()
     );
+    let asked = Instant::now();
     assert_eq!(get(&server, "/ready", None).0, 503);
+    assert!(
+        asked.elapsed() < Duration::from_millis(1500),
+        "readiness answers within a health check's patience, took {:?}",
+        asked.elapsed()
+    );
     assert_eq!(
         get(&server, "/health", None).0,
         200,
