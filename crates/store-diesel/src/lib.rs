@@ -398,7 +398,14 @@ pub(crate) fn db_error(e: DieselError) -> RepoError {
     match e {
         DieselError::NotFound => RepoError::NotFound,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            RepoError::Conflict(info.message().to_owned())
+            // The database's own words name tables and constraints: they go to
+            // the log; callers get a stable message.
+            log::warn!(
+                "a write conflicted with stored data: {} (constraint {})",
+                info.message(),
+                info.constraint_name().unwrap_or("unnamed")
+            );
+            RepoError::Conflict(unique_conflict(info.message(), info.constraint_name()).into())
         }
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
@@ -415,6 +422,24 @@ pub(crate) fn db_error(e: DieselError) -> RepoError {
             RepoError::Unavailable(info.message().to_owned())
         }
         other => RepoError::Unexpected(anyhow::Error::new(other)),
+    }
+}
+
+/// What a unique violation means, in words fit for a client: which record
+/// already exists, told from the constraint (PostgreSQL) or the columns the
+/// message names (SQLite).
+fn unique_conflict(message: &str, constraint: Option<&str>) -> &'static str {
+    let about = |what: &str| constraint.is_some_and(|c| c.contains(what)) || message.contains(what);
+    if about("ticket_categories") {
+        "a category with this name already exists at this level"
+    } else if about("ticket_attachments") || about("upload") {
+        "the upload is already attached to a message"
+    } else if about("ref_id") {
+        "the ticket's reference was taken meanwhile; send the request again"
+    } else if about("idempotency") {
+        "the idempotency key is in use by another request"
+    } else {
+        "the change conflicts with data stored meanwhile; read again and retry"
     }
 }
 
