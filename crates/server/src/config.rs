@@ -80,6 +80,22 @@ fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
     }
 }
 
+/// A whole number from the environment, within `range`.
+fn ranged<T>(name: &str, default: T, range: std::ops::RangeInclusive<T>) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let value = number(name, default)?;
+    if !range.contains(&value) {
+        bail!(
+            "{name} must be from {} to {}, not {value}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(value)
+}
+
 fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
     match var(name) {
         None => Ok(default),
@@ -96,51 +112,46 @@ impl Config {
         let data_dir = PathBuf::from(var("TICKETD_DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| data_dir.join("ticketd.db").to_string_lossy().into_owned());
-        let pool_size: u32 = number("TICKETD_DB_POOL_SIZE", default_pool_size())?;
-        let acquire: u64 = number("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", 5)?;
-        let statement_ms: u64 = number("TICKETD_DB_STATEMENT_TIMEOUT_MS", 5_000)?;
-        let json_limit: usize = number("TICKETD_JSON_LIMIT_BYTES", 1024 * 1024)?;
+        const HOUR: u64 = 3600;
+        const DAY: u64 = 24 * HOUR;
+        const MIB: u64 = 1024 * 1024;
+        // Every setting within a range that the server can honour, checked
+        // here, so that a wrong value stops the start with its name rather
+        // than failing later.
+        let pool_size: u32 = ranged("TICKETD_DB_POOL_SIZE", default_pool_size(), 1..=1000)?;
+        let acquire: u64 = ranged("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", 5, 1..=HOUR)?;
+        let statement_ms: u64 = ranged("TICKETD_DB_STATEMENT_TIMEOUT_MS", 5_000, 1..=HOUR * 1000)?;
+        let json_limit: usize = ranged(
+            "TICKETD_JSON_LIMIT_BYTES",
+            1024 * 1024,
+            1..=64 * 1024 * 1024,
+        )?;
         let workers: Option<usize> = var("TICKETD_WORKERS")
-            .map(|_| number("TICKETD_WORKERS", 1))
+            .map(|_| ranged("TICKETD_WORKERS", 1, 1..=1024))
             .transpose()?;
-        let client_timeout: u64 = number("TICKETD_CLIENT_TIMEOUT_SECS", 10)?;
+        let client_timeout: u64 = ranged("TICKETD_CLIENT_TIMEOUT_SECS", 10, 1..=HOUR)?;
+        let rate = |name: &str, default: u32| ranged(name, default, 0..=1_000_000);
         let user_rate = (
-            number("TICKETD_RATE_LIMIT_PER_MINUTE", 1200)?,
-            number("TICKETD_RATE_LIMIT_BURST", 300)?,
+            rate("TICKETD_RATE_LIMIT_PER_MINUTE", 1200)?,
+            rate("TICKETD_RATE_LIMIT_BURST", 300)?,
         );
         let anonymous_rate = (
-            number("TICKETD_ANON_RATE_LIMIT_PER_MINUTE", 120)?,
-            number("TICKETD_ANON_RATE_LIMIT_BURST", 60)?,
+            rate("TICKETD_ANON_RATE_LIMIT_PER_MINUTE", 120)?,
+            rate("TICKETD_ANON_RATE_LIMIT_BURST", 60)?,
         );
-        let upload_max_file: u64 = number("TICKETD_UPLOAD_MAX_FILE_BYTES", 10 * 1024 * 1024)?;
-        let upload_max_request: u64 = number("TICKETD_UPLOAD_MAX_REQUEST_BYTES", 50 * 1024 * 1024)?;
-        let link_ttl: u64 = number("TICKETD_DOWNLOAD_LINK_TTL_SECS", 300)?;
-        let retention: u64 = number("TICKETD_UPLOAD_RETENTION_SECS", 24 * 3600)?;
-        let sweep: u64 = number("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", 3600)?;
-        if [
-            upload_max_file,
-            upload_max_request,
-            link_ttl,
-            retention,
-            sweep,
-        ]
-        .contains(&0)
-        {
-            bail!(
-                "upload limits, the download link TTL, the upload retention and the sweep interval must be above 0"
-            );
-        }
-        if pool_size == 0
-            || acquire == 0
-            || statement_ms == 0
-            || json_limit == 0
-            || workers == Some(0)
-            || client_timeout == 0
-        {
-            bail!(
-                "pool size, acquire and statement timeouts, JSON limit, workers and client timeout must be above 0"
-            );
-        }
+        let upload_max_file: u64 = ranged(
+            "TICKETD_UPLOAD_MAX_FILE_BYTES",
+            10 * MIB,
+            1..=16 * 1024 * MIB,
+        )?;
+        let upload_max_request: u64 = ranged(
+            "TICKETD_UPLOAD_MAX_REQUEST_BYTES",
+            50 * MIB,
+            1..=16 * 1024 * MIB,
+        )?;
+        let link_ttl: u64 = ranged("TICKETD_DOWNLOAD_LINK_TTL_SECS", 300, 1..=7 * DAY)?;
+        let retention: u64 = ranged("TICKETD_UPLOAD_RETENTION_SECS", DAY, 1..=365 * DAY)?;
+        let sweep: u64 = ranged("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", HOUR, 1..=30 * DAY)?;
         Ok(Self {
             bind: var("TICKETD_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,

@@ -118,6 +118,47 @@ fn bad_input_to_the_command_line_is_refused_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32"));
 }
 
+#[test]
+fn settings_out_of_range_stop_the_start_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value) in [
+        ("TICKETD_DOWNLOAD_LINK_TTL_SECS", "18446744073709551615"),
+        ("TICKETD_UPLOAD_RETENTION_SECS", "9223372036854775807"),
+        ("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", "18446744073709551615"),
+        ("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", "18446744073709551615"),
+        ("TICKETD_DB_STATEMENT_TIMEOUT_MS", "99999999999"),
+        ("TICKETD_CLIENT_TIMEOUT_SECS", "18446744073709551615"),
+        ("TICKETD_DB_POOL_SIZE", "0"),
+        ("TICKETD_WORKERS", "100000"),
+        ("TICKETD_RATE_LIMIT_PER_MINUTE", "-1"),
+    ] {
+        let mut child = ticketd(dir.path())
+            .env(name, value)
+            .env("TICKETD_BIND", "127.0.0.1:0")
+            .args(["serve"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("{name}={value}: the server started instead of refusing the setting");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(1), "{name}={value}: {stderr}");
+        assert!(stderr.contains(name), "{name}={value}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}={value}: {stderr}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {
