@@ -229,7 +229,16 @@ fn init_logging() {
         .init();
 }
 
+/// Files and folders the server creates (the SQLite database with its WAL,
+/// uploads, the secret) are its user's alone: owner read and write, no
+/// access for group or others, whatever the umask it was started with.
+fn keep_created_files_private() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 fn main() -> anyhow::Result<()> {
+    keep_created_files_private();
     init_logging();
     let cli = Cli::parse();
     let config = Config::from_env()?;

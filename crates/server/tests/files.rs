@@ -215,3 +215,45 @@ fn an_upload_that_stops_arriving_gets_408_and_leaves_no_file() {
     let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Everything the server creates under its data folder: the SQLite database
+/// with its WAL, the secret, the uploads folder and each upload.
+#[cfg(unix)]
+#[test]
+fn files_and_folders_the_server_creates_are_private_to_its_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(dir.path(), None);
+    let customer = token(dir.path(), "c1", "customer");
+    upload(server.port, &customer, "private.pdf", b"%PDF-1.4 private");
+    let mut seen = Vec::new();
+    let mut folders = vec![data.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                folders.push(entry.path());
+            }
+            seen.push((entry.path(), meta.permissions().mode() & 0o777));
+        }
+    }
+    let names: Vec<String> = seen
+        .iter()
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in ["ticketd.db", "ticketd.db-wal", "jwt-secret", "uploads"] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    assert!(seen.len() >= 6, "the upload is there too: {names:?}");
+    let data_mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(data_mode & 0o077, 0, "the data folder is {data_mode:o}");
+    for (path, mode) in &seen {
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+    }
+    drop(server);
+}
