@@ -96,6 +96,21 @@ impl FileName {
         Self(name)
     }
 
+    /// A name as it was stored, made safe to show: control and
+    /// text-direction characters removed (names stored before they were
+    /// refused), nothing else changed and nothing refused, so that tightening
+    /// a rule never makes stored rows unreadable. Nothing left becomes `file`.
+    pub fn from_stored(stored: &str) -> Self {
+        let shown: String = stored
+            .chars()
+            .filter(|c| !c.is_control() && !is_direction_mark(*c))
+            .collect();
+        if shown.trim().is_empty() {
+            return Self("file".to_owned());
+        }
+        Self(shown)
+    }
+
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -259,6 +274,11 @@ mod tests {
         assert_eq!(safe("C:\\Users\\me\\report.pdf"), "report.pdf");
         assert_eq!(safe("evil\0name.txt"), "evilname.txt");
         assert_eq!(safe("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        let stored = |raw: &str| FileName::from_stored(raw).as_str().to_owned();
+        assert_eq!(stored("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(stored("a\u{2066}b\u{0007}.pdf"), "ab.pdf");
+        assert_eq!(stored("CON: notes.txt"), "CON: notes.txt");
+        assert_eq!(stored("\u{202E}"), "file");
         assert_eq!(safe("what?.txt"), "what_.txt");
         assert_eq!(safe("CON"), "_CON");
         assert_eq!(safe("nul.txt"), "_nul.txt");

@@ -579,9 +579,13 @@ impl AddMessageRequest {
         };
         let mut attachments = Vec::new();
         for (i, a) in self.attachments.unwrap_or_default().into_iter().enumerate() {
-            let name = FileName::parse(a.file_name).map_err(|e| {
-                errors.push(FieldError::new(format!("attachments[{i}].fileName"), e.0))
-            });
+            // Checked as documented, then made safe as uploads' names are
+            // (text-direction characters out, reserved names prefixed, ...).
+            let name = FileName::parse(a.file_name)
+                .map(|n| FileName::sanitize(n.as_str()))
+                .map_err(|e| {
+                    errors.push(FieldError::new(format!("attachments[{i}].fileName"), e.0))
+                });
             let path = FilePath::parse(a.file_path).map_err(|e| {
                 errors.push(FieldError::new(format!("attachments[{i}].filePath"), e.0))
             });

@@ -280,6 +280,37 @@ async fn hostile_file_names_are_stored_safely(db: &TestDatabase) {
     assert!(disposition.contains("filename*=UTF-8''_quoted_%20%C3%A9.txt"), "{disposition}");
 }
 
+async fn a_messages_attachment_names_are_made_safe_like_uploads(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let c = customer("c1");
+    let id = api.ticket(&c, cat, "Invoice").await;
+    let path = format!("{API}/{id}");
+    let mut mine = api.attachment(&c, "mine.pdf").await;
+    // Shown as "invoiceexe.pdf" if the right-to-left override were kept.
+    mine["fileName"] = json!("invoice\u{202E}fdp.exe");
+    let r = api.post(&path, &c, json!({"attachments": [mine]})).await.expect(200);
+    assert_eq!(r.data()["attachments"][0]["fileName"], "invoicefdp.exe");
+    let d = api.get(&path, &c).await.expect(200);
+    let attachment = &d.data()["ticketMessage"][0]["ticketAttachments"][0];
+    assert_eq!(attachment["fileName"], "invoicefdp.exe");
+    let mut other = api.attachment(&c, "other.pdf").await;
+    other["fileName"] = json!("CON");
+    let r = api.post(&path, &c, json!({"attachments": [other]})).await.expect(200);
+    assert_eq!(r.data()["attachments"][0]["fileName"], "_CON");
+    // Names stored before this rule are shown without the characters, never
+    // refused (a 500) on the way out.
+    db.execute("UPDATE ticket_attachments SET file_name = 'legacy\u{202E}txt.exe\u{0007}'");
+    let d = api.get(&path, &c).await.expect(200);
+    for m in d.data()["ticketMessage"].as_array().unwrap() {
+        assert_eq!(m["ticketAttachments"][0]["fileName"], "legacytxt.exe", "{m}");
+    }
+    let link = d.data()["ticketMessage"][0]["ticketAttachments"][0]["downloadUrl"].as_str().unwrap().to_owned();
+    let r = api.download(&link, None).await;
+    let disposition = r.header("content-disposition").unwrap().to_owned();
+    assert!(!disposition.contains("%E2%80%AE") && !disposition.contains('\u{202E}'), "{disposition}");
+}
+
 async fn only_ones_own_unattached_uploads_can_be_attached(db: &TestDatabase) {
     let api = api(db).await;
     let cat = api.category("General", 0).await;

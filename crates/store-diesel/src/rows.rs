@@ -350,7 +350,7 @@ impl AttachmentRow {
             id: AttachmentId(self.id),
             message_id: MessageId(self.message_id),
             ticket_id: TicketId(self.ticket_id),
-            file_name: FileName::parse(self.file_name).map_err(corrupt("file name"))?,
+            file_name: FileName::from_stored(&self.file_name),
             file_path: FilePath::parse(self.file_path).map_err(corrupt("file path"))?,
             upload: self
                 .upload_key

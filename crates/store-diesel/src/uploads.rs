@@ -49,7 +49,7 @@ impl UploadRow {
                 UserId::parse(self.owner_id).map_err(corrupt("upload owner"))?,
                 UserType::parse(&self.owner_type).map_err(corrupt("upload owner type"))?,
             ),
-            file_name: FileName::parse(self.file_name).map_err(corrupt("upload name"))?,
+            file_name: FileName::from_stored(&self.file_name),
             content_type: self.content_type,
             size: u64::try_from(self.size_bytes)
                 .map_err(|_| RepoError::Unexpected(anyhow::anyhow!("negative upload size")))?,
