@@ -1,8 +1,10 @@
 //! The support-ticket domain of ticketd: tickets, their messages and attachments,
 //! categories, audit-log entries, and the people who act on them.
 //!
-//! Every value here is checked when it is made (`Subject::parse`,
-//! `TicketStatus::from_code`, ...), so a value that exists is valid. The crate knows
+//! Every value that comes in is checked when it is made (`Subject::parse`,
+//! `TicketStatus::from_code`, ...). Text read back from storage is wrapped as
+//! it was stored (`Subject::from_stored`, ...): rules apply to what comes in,
+//! and tightening one later never makes stored rows unreadable. The crate knows
 //! no framework: no database, web server or serialisation library appears in it.
 //! Adapters convert their own types into these at their border.
 #![deny(missing_docs)]

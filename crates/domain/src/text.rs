@@ -38,6 +38,13 @@ macro_rules! text_type {
                 Ok(Self(s))
             }
 
+            /// Wraps text read back from storage without checking it: rules
+            /// apply to what comes in, and a rule tightened later must not
+            /// make stored rows unreadable.
+            pub fn from_stored(s: impl Into<String>) -> Self {
+                Self(s.into())
+            }
+
             /// The text.
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -70,6 +77,13 @@ text_type!(
 pub struct RefId(String);
 
 impl RefId {
+    /// Wraps text read back from storage without checking it: rules apply to
+    /// what comes in, and a rule tightened later must not make stored rows
+    /// unreadable.
+    pub fn from_stored(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
     /// The alphabet of the random part: no 0/O or 1/I, easy to read aloud.
     pub const ALPHABET: &'static [u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     /// How many random characters follow the prefix.

@@ -49,7 +49,7 @@ pub(crate) fn corrupt(
 }
 
 fn actor(id: String, user_type: &str) -> Result<Actor, RepoError> {
-    let id = UserId::parse(id).map_err(corrupt("user id"))?;
+    let id = UserId::from_stored(id);
     let user_type = UserType::parse(user_type).map_err(corrupt("user type"))?;
     Ok(Actor::new(id, user_type))
 }
@@ -108,7 +108,7 @@ impl CategoryRow {
     pub(crate) fn into_domain(self) -> Result<Category, RepoError> {
         Ok(Category {
             id: CategoryId(self.id),
-            name: CategoryName::parse(self.category_name).map_err(corrupt("category name"))?,
+            name: CategoryName::from_stored(self.category_name),
             parent_id: self.parent_category_id.map(CategoryId),
             is_active: self.is_active,
             is_delete: self.is_delete,
@@ -162,20 +162,16 @@ impl TicketRow {
     pub(crate) fn into_domain(self) -> Result<Ticket, RepoError> {
         Ok(Ticket {
             id: TicketId(self.id),
-            ref_id: RefId::parse(self.ref_id).map_err(corrupt("reference"))?,
-            user_id: UserId::parse(self.user_id).map_err(corrupt("user id"))?,
+            ref_id: RefId::from_stored(self.ref_id),
+            user_id: UserId::from_stored(self.user_id),
             user_type: UserType::parse(&self.user_type).map_err(corrupt("user type"))?,
             category_id: CategoryId(self.category_id),
             sub_category_id: self.sub_category_id.map(CategoryId),
-            subject: Subject::parse(self.subject).map_err(corrupt("subject"))?,
-            description: Description::parse(self.description).map_err(corrupt("description"))?,
+            subject: Subject::from_stored(self.subject),
+            description: Description::from_stored(self.description),
             status: TicketStatus::from_code(i64::from(self.status)).map_err(corrupt("status"))?,
             priority: Priority::from_code(i64::from(self.priority)).map_err(corrupt("priority"))?,
-            assignee_id: self
-                .assignee_id
-                .map(UserId::parse)
-                .transpose()
-                .map_err(corrupt("assignee"))?,
+            assignee_id: self.assignee_id.map(UserId::from_stored),
             version: self.version,
             is_active: self.is_active,
             is_delete: self.is_delete,
@@ -266,11 +262,7 @@ impl MessageRow {
             id: MessageId(self.id),
             ticket_id: TicketId(self.ticket_id),
             sender: actor(self.sender_id, &self.sender_type)?,
-            body: self
-                .message
-                .map(MessageBody::parse)
-                .transpose()
-                .map_err(corrupt("message"))?,
+            body: self.message.map(MessageBody::from_stored),
             sent_at: from_db_time(self.sent_at),
             visibility: Visibility::parse(&self.visibility).map_err(corrupt("visibility"))?,
             is_active: self.is_active,
@@ -351,7 +343,7 @@ impl AttachmentRow {
             message_id: MessageId(self.message_id),
             ticket_id: TicketId(self.ticket_id),
             file_name: FileName::from_stored(&self.file_name),
-            file_path: FilePath::parse(self.file_path).map_err(corrupt("file path"))?,
+            file_path: FilePath::from_stored(self.file_path),
             upload: self
                 .upload_key
                 .map(|k| UploadKey::parse(&k))

@@ -46,7 +46,7 @@ impl UploadRow {
         Ok(Upload {
             key: UploadKey::parse(&self.upload_key).map_err(corrupt("upload key"))?,
             owner: Actor::new(
-                UserId::parse(self.owner_id).map_err(corrupt("upload owner"))?,
+                UserId::from_stored(self.owner_id),
                 UserType::parse(&self.owner_type).map_err(corrupt("upload owner type"))?,
             ),
             file_name: FileName::from_stored(&self.file_name),

@@ -696,6 +696,32 @@ async fn a_staff_members_first_requests_at_once_all_register_it(db: &TestDatabas
     }
 }
 
+// Rules apply to what comes in: rows stored under looser rules (or written
+// by another tool) are read back as they are, never turned into errors.
+async fn rows_stored_under_looser_rules_are_still_read(db: &TestDatabase) {
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let agent = who("agent1", UserType::Agent);
+    db.store.add_message(id, message(&agent, "Public answer", &["public.pdf"]), log(LogAction::AddedMessage, &agent, t0()), None).await.unwrap();
+    let long = "x".repeat(400);
+    db.execute(&format!(
+        "UPDATE tickets SET subject = '{long}', description = '   ', user_id = 'c1', assignee_id = ' agent with spaces ' WHERE id = {id}"
+    ));
+    db.execute(&format!("UPDATE ticket_categories SET category_name = '{long}' WHERE id = {top}"));
+    db.execute("UPDATE ticket_messages SET message = 'bell \u{0007} rings', created_by = ''");
+    db.execute("UPDATE ticket_attachments SET file_path = 'C:\\old\\public.pdf'");
+    let details = db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap();
+    assert_eq!(details.ticket.subject.as_str(), long);
+    assert_eq!(details.ticket.description.as_str(), "   ");
+    assert_eq!(details.ticket.assignee_id.as_ref().map(|a| a.as_str()), Some(" agent with spaces "));
+    assert_eq!(details.category.name.as_str(), long);
+    assert_eq!(details.messages[0].body.as_ref().unwrap().as_str(), "bell \u{0007} rings");
+    assert_eq!(details.messages[0].attachments[0].file_path.as_str(), "C:\\old\\public.pdf");
+    let listed = db.store.list_tickets(&TicketFilter::default(), ALL).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(db.store.list_active_categories().await.unwrap()[0].name.as_str(), long);
+}
+
 // Work queued for a connection is dropped with its request: a caller that
 // stops waiting (a client that went away) leaves nothing behind to run later
 // and delay the requests queued after it.
