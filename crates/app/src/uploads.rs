@@ -127,13 +127,22 @@ impl SupportDesk {
 
     /// Opens an upload for a holder of a link the server signed: the link is
     /// the right to read it. An upload attached to nothing is never served so.
+    /// A link stops working as soon as its ticket is deleted.
     pub async fn open_upload_by_link(&self, key: &UploadKey) -> Result<OpenedUpload, AppError> {
         let upload = self
             .uploads
             .get_upload(key)
             .await?
             .ok_or_else(no_such_file)?;
-        if upload.attached_to.is_none() {
+        let Some(at) = upload.attached_to else {
+            return Err(no_such_file());
+        };
+        let live = self
+            .tickets
+            .get_ticket(at.ticket_id)
+            .await?
+            .is_some_and(|view| !view.ticket.is_delete);
+        if !live {
             return Err(no_such_file());
         }
         self.open_file(upload).await

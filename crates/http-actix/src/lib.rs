@@ -232,7 +232,8 @@ pub fn build_app(
                 Ok(res)
             }
         })
-        .wrap(middleware::Logger::new(
-            r#"%{r}a "%r" %s %b %Dms id=%{x-request-id}o"#,
-        ))
+        .wrap(
+            middleware::Logger::new(r#"%{r}a "%{request}xi" %s %b %Dms id=%{x-request-id}o"#)
+                .custom_request_replace("request", observe::request_line_for_log),
+        )
 }

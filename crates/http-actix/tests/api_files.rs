@@ -189,6 +189,27 @@ async fn tampered_incomplete_or_expired_links_are_refused(db: &TestDatabase) {
     assert_eq!(api.download(path, Some(&c)).await.status.as_u16(), 200);
 }
 
+async fn a_link_stops_working_when_its_ticket_is_deleted(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let c = customer("c1");
+    let id = api.ticket(&c, cat, "Soon gone").await;
+    let a = api.attachment(&c, "a.pdf").await;
+    api.post(&format!("{API}/{id}"), &c, json!({"attachments": [a]})).await.expect(200);
+    let details = api.get(&format!("{API}/{id}"), &c).await.expect(200);
+    let link = details.data()["ticketMessage"][0]["ticketAttachments"][0]["downloadUrl"].as_str().unwrap().to_owned();
+    assert_eq!(api.download(&link, None).await.status.as_u16(), 200);
+    api.call(Method::DELETE, &format!("{API}/{id}"), Some(&admin()), None).await.expect(200);
+    api.call(Method::GET, &link, None, None).await.expect_error(404);
+    // An admin still reads a deleted ticket's files with a token; the owner does not.
+    let path = link.split_once('?').unwrap().0;
+    assert_eq!(api.download(path, Some(&admin())).await.status.as_u16(), 200);
+    api.call(Method::GET, path, Some(&c), None).await.expect_error(404);
+    // Restored, the same link works again until it expires.
+    api.call(Method::POST, &format!("{API}/{id}/restore"), Some(&admin()), None).await.expect(200);
+    assert_eq!(api.download(&link, None).await.status.as_u16(), 200);
+}
+
 async fn oversized_uploads_get_413_and_leave_nothing(db: &TestDatabase) {
     let (desk, dir) = desk_over(db);
     let desk = desk.with_attachment_policy(AttachmentPolicy {

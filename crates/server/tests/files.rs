@@ -257,3 +257,91 @@ fn files_and_folders_the_server_creates_are_private_to_its_user() {
     }
     drop(server);
 }
+
+/// Download links and tokens sent in a query are credentials: the access log
+/// shows the request without their values.
+#[test]
+fn the_access_log_never_shows_a_links_signature_or_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_logging(dir.path(), None, &[("RUST_LOG", "info")], log);
+    let admin = token(dir.path(), "admin1", "admin");
+    let customer = token(dir.path(), "c1", "customer");
+    let (status, _, body) = exchange(
+        server.port,
+        &format!(
+            "POST /backend/api/support-ticket/categories HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Authorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n"
+        ),
+        br#"{"categoryName":"Files"}"#,
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let category: Value = serde_json::from_slice(&body).unwrap();
+    let open = format!(
+        r#"{{"subject":"s","description":"d","categoryId":{}}}"#,
+        category["data"]["id"]
+    );
+    let (status, _, body) = exchange(
+        server.port,
+        &format!(
+            "POST /backend/api/support-ticket HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Authorization: Bearer {customer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            open.len()
+        ),
+        open.as_bytes(),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let id = serde_json::from_slice::<Value>(&body).unwrap()["data"]["id"].clone();
+    let up = upload(server.port, &customer, "a.pdf", b"%PDF-1.4 logged");
+    let attach = format!(
+        r#"{{"attachments":[{{"fileName":"a.pdf","filePath":{}}}]}}"#,
+        up["filePath"]
+    );
+    let (status, _, _) = exchange(
+        server.port,
+        &format!(
+            "POST /backend/api/support-ticket/{id} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Authorization: Bearer {customer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            attach.len()
+        ),
+        attach.as_bytes(),
+    );
+    assert_eq!(status, 200);
+    let (_, _, body) = get(
+        server.port,
+        &format!("/backend/api/support-ticket/{id}"),
+        Some(&customer),
+    );
+    let details: Value = serde_json::from_slice(&body).unwrap();
+    let link = details["data"]["ticketMessage"][0]["ticketAttachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let signature = link.split_once("signature=").unwrap().1.to_owned();
+    assert_eq!(get(server.port, &link, None).0, 200);
+    get(
+        server.port,
+        &format!("/backend/api/support-ticket?token={customer}&limit=1"),
+        None,
+    );
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    let download_line = logged
+        .lines()
+        .find(|l| l.contains("/uploads/") && l.contains("GET"))
+        .unwrap_or_else(|| panic!("no access log line for the download in:\n{logged}"));
+    assert!(
+        download_line.contains("signature=REDACTED"),
+        "{download_line}"
+    );
+    assert!(
+        !logged.contains(&signature),
+        "the signature is in the log:\n{logged}"
+    );
+    assert!(logged.contains("token=REDACTED&limit=1"), "{logged}");
+    assert!(
+        !logged.contains(&customer),
+        "a token is in the log:\n{logged}"
+    );
+}

@@ -114,13 +114,23 @@ impl Server {
         database_url: Option<&str>,
         env: &[(&str, &str)],
     ) -> Server {
+        Self::start_logging(dir, database_url, env, Stdio::null())
+    }
+
+    /// `start_with`, its log (standard error) going to `log`.
+    pub fn start_logging(
+        dir: &std::path::Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        log: impl Into<Stdio>,
+    ) -> Server {
         let port = free_port();
         let mut cmd = ticketd(dir);
         cmd.arg("serve")
             .env("TICKETD_BIND", format!("127.0.0.1:{port}"))
             .env("TICKETD_WORKERS", "2")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(log.into());
         if let Some(url) = database_url {
             cmd.env("DATABASE_URL", url);
         }
