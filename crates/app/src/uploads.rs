@@ -53,7 +53,8 @@ pub struct OpenedUpload {
 pub struct SweepReport {
     /// Uploads never attached, removed with their files.
     pub uploads: usize,
-    /// Files no upload record names (left by a crash), removed.
+    /// Files this installation wrote for uploads it never recorded (left by
+    /// a failed or interrupted upload), removed.
     pub orphan_files: usize,
 }
 
@@ -159,8 +160,9 @@ impl SupportDesk {
     }
 
     /// Removes uploads attached to nothing that are older than the policy's
-    /// retention, with their files, and files older than that which no upload
-    /// names.
+    /// retention, with their files, and the files this installation began to
+    /// write before then for uploads it never recorded. Nothing else in the
+    /// storage is touched.
     pub async fn sweep_uploads(&self) -> Result<SweepReport, AppError> {
         const BATCH: u32 = 500;
         let cutoff = self.clock.now() - self.policy.retention;
@@ -178,12 +180,21 @@ impl SupportDesk {
                 break;
             }
         }
-        let written = self.files.list_written_before(cutoff).await?;
-        for chunk in written.chunks(BATCH as usize) {
-            let recorded = self.uploads.recorded_uploads(chunk).await?;
-            for key in chunk.iter().filter(|k| !recorded.contains(k)) {
-                self.files.delete(key).await?;
-                report.orphan_files += 1;
+        // Files this installation noted before writing them and never
+        // recorded (an upload that failed or was interrupted). Files it did
+        // not write (another installation's, anything else in the storage)
+        // are never looked at.
+        loop {
+            let keys = self.uploads.unrecorded_files(cutoff, BATCH).await?;
+            for key in &keys {
+                if self.files.open(key).await?.is_some() {
+                    self.files.delete(key).await?;
+                    report.orphan_files += 1;
+                }
+            }
+            self.uploads.forget_written_files(&keys).await?;
+            if keys.len() < BATCH as usize {
+                break;
             }
         }
         Ok(report)
@@ -278,6 +289,12 @@ impl UploadBatch {
             ));
         }
         let key = UploadKey::from_random(rand::random());
+        // Noted before any byte is written: if this request never records the
+        // upload (a crash, a lost database), the sweep knows the file is ours.
+        self.desk
+            .uploads
+            .note_written_file(&key, self.desk.clock.now())
+            .await?;
         let writer = self.desk.files.create(&key).await?;
         self.current = Some(Current {
             key,
@@ -389,10 +406,11 @@ impl UploadBatch {
 
     /// Gives up the request: removes every byte written for it.
     pub async fn abort(mut self) {
-        if let Some(file) = self.current.take()
-            && let Err(e) = file.writer.abort().await
-        {
-            log::warn!("could not remove a partial upload {}: {e}", file.key);
+        if let Some(file) = self.current.take() {
+            match file.writer.abort().await {
+                Ok(()) => self.forget(&file.key).await,
+                Err(e) => log::warn!("could not remove a partial upload {}: {e}", file.key),
+            }
         }
         for upload in std::mem::take(&mut self.done) {
             self.remove(&upload.key).await;
@@ -400,9 +418,23 @@ impl UploadBatch {
     }
 
     async fn remove(&self, key: &UploadKey) {
-        if let Err(e) = self.desk.files.delete(key).await {
-            // The sweep removes it later: no record names it.
-            log::warn!("could not remove upload {key}: {e}");
+        match self.desk.files.delete(key).await {
+            Ok(()) => self.forget(key).await,
+            // The sweep removes it later: it is noted, and no record names it.
+            Err(e) => log::warn!("could not remove upload {key}: {e}"),
+        }
+    }
+
+    /// Clears the note of a file that is gone (if that fails, the sweep
+    /// finds no file and clears it later).
+    async fn forget(&self, key: &UploadKey) {
+        if let Err(e) = self
+            .desk
+            .uploads
+            .forget_written_files(std::slice::from_ref(key))
+            .await
+        {
+            log::warn!("could not clear the note of removed upload {key}: {e}");
         }
     }
 }

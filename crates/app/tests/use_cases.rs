@@ -803,7 +803,7 @@ async fn files_are_served_only_to_who_may_read_their_message() {
 }
 
 #[tokio::test]
-async fn the_sweep_removes_old_unattached_uploads_and_orphan_files_only() {
+async fn the_sweep_removes_old_unattached_uploads_and_its_own_orphan_files_only() {
     let w = world().await;
     let c = customer("c1");
     let id = open(&w, &c, "Refund").await;
@@ -813,10 +813,25 @@ async fn the_sweep_removes_old_unattached_uploads_and_orphan_files_only() {
         .add_message(&c, id, files_message(vec![attach("kept.pdf", &kept)]))
         .await
         .unwrap();
+    // A file an interrupted upload of this installation left (noted before
+    // it was written, never recorded), and a file someone else put there.
     let orphan = UploadKey::from_random([9; 16]);
     let start = chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap();
+    ticketd_ports::UploadRepository::note_written_file(
+        w.store.as_ref(),
+        &orphan,
+        start - chrono::Duration::days(3),
+    )
+    .await
+    .unwrap();
     w.files.insert(
         orphan.clone(),
+        PDF.to_vec(),
+        start - chrono::Duration::days(3),
+    );
+    let foreign = UploadKey::from_random([8; 16]);
+    w.files.insert(
+        foreign.clone(),
         PDF.to_vec(),
         start - chrono::Duration::days(3),
     );
@@ -836,9 +851,15 @@ async fn the_sweep_removes_old_unattached_uploads_and_orphan_files_only() {
         .await
         .unwrap();
     assert_eq!(report.uploads, 1);
+    assert_eq!(
+        report.orphan_files, 0,
+        "each orphan is removed and counted once"
+    );
     let mut left = w.files.keys();
     left.sort();
-    assert_eq!(left, vec![kept.key.clone()]);
+    let mut expected = vec![kept.key.clone(), foreign.clone()];
+    expected.sort();
+    assert_eq!(left, expected, "the foreign file is never touched");
     assert!(w.desk.open_upload(&c, &old.key).await.is_err());
     assert!(w.desk.open_upload(&c, &kept.key).await.is_ok());
 }

@@ -17,7 +17,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
-use ticketd_domain::{Timestamp, UploadKey};
+use ticketd_domain::UploadKey;
 use ticketd_ports::{FileStore, FileWriter, RepoError, StoredFile};
 
 /// Part size for local files: small, so little is held in memory.
@@ -141,23 +141,6 @@ impl FileStore for ObjectFiles {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(storage_error(e)),
         }
-    }
-
-    async fn list_written_before(&self, before: Timestamp) -> Result<Vec<UploadKey>, RepoError> {
-        let listed: Vec<object_store::ObjectMeta> = self
-            .store
-            .list(Some(&self.prefix))
-            .try_collect()
-            .await
-            .map_err(storage_error)?;
-        Ok(listed
-            .into_iter()
-            .filter(|meta| meta.last_modified < before)
-            .filter_map(|meta| {
-                let name = meta.location.filename()?;
-                UploadKey::parse(name).ok()
-            })
-            .collect())
     }
 }
 

@@ -443,13 +443,23 @@ async fn the_sweep_removes_old_unattached_uploads_and_keeps_attached_ones(db: &T
     // A swept upload can no longer be attached.
     let r = api.post(&format!("{API}/{id}"), &c, json!({"attachments": [{"fileName": "o.pdf", "filePath": old["filePath"]}]})).await.expect_error(400);
     assert_eq!(r.error_fields(), ["attachments[0].filePath"]);
-    // A file no record names (a crash between writing and recording) goes too.
-    std::fs::write(dir.path().join("b".repeat(32)), PDF).unwrap();
+    // A file this installation began to write and never recorded (a crash
+    // between writing and recording) goes too; a file it did not write (another
+    // installation's upload in a shared storage) stays.
+    let crashed = ticketd_domain::UploadKey::parse(&"b".repeat(32)).unwrap();
+    ticketd_ports::UploadRepository::note_written_file(&db.store, &crashed, chrono::Utc::now()).await.unwrap();
+    std::fs::write(dir.path().join(crashed.as_str()), PDF).unwrap();
+    let foreign = "c".repeat(32);
+    std::fs::write(dir.path().join(&foreign), PDF).unwrap();
     // (The clock has whole seconds.)
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let report = desk.sweep_uploads().await.unwrap();
     assert_eq!((report.uploads, report.orphan_files), (0, 1));
-    assert_eq!(stored_files(&dir), vec![key_of(&kept["filePath"])]);
+    let mut expected = vec![key_of(&kept["filePath"]), foreign];
+    expected.sort();
+    assert_eq!(stored_files(&dir), expected);
+    // Nothing left to count the next time.
+    assert_eq!(desk.sweep_uploads().await.unwrap().orphan_files, 0);
 }
 }
 

@@ -3,7 +3,7 @@ use std::pin::Pin;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_core::Stream;
-use ticketd_domain::{Timestamp, UploadKey};
+use ticketd_domain::UploadKey;
 
 use crate::error::RepoError;
 
@@ -32,10 +32,6 @@ pub trait FileStore: Send + Sync {
 
     /// Removes the file `key`; removing a file that is not there is no error.
     async fn delete(&self, key: &UploadKey) -> Result<(), RepoError>;
-
-    /// The keys of the files last written before `before`, for sweeps of files
-    /// that no record names (left by a crash between writing and recording).
-    async fn list_written_before(&self, before: Timestamp) -> Result<Vec<UploadKey>, RepoError>;
 }
 
 /// A file being written, chunk by chunk, so it is never held whole in memory.

@@ -200,6 +200,19 @@ pub trait UploadRepository: Send + Sync {
         limit: u32,
     ) -> Result<Vec<UploadKey>, RepoError>;
 
-    /// Which of `keys` name a recorded upload.
-    async fn recorded_uploads(&self, keys: &[UploadKey]) -> Result<Vec<UploadKey>, RepoError>;
+    /// Notes that this installation is about to write the file `key`, before
+    /// any of its bytes: the sweep removes only files noted so. Recording the
+    /// upload ([`create_uploads`](Self::create_uploads)) clears the note.
+    async fn note_written_file(&self, key: &UploadKey, at: Timestamp) -> Result<(), RepoError>;
+
+    /// At most `limit` files noted before `before` that no upload records
+    /// (left by an upload that failed or was interrupted), oldest first.
+    async fn unrecorded_files(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadKey>, RepoError>;
+
+    /// Clears the notes of `keys` (their files are gone).
+    async fn forget_written_files(&self, keys: &[UploadKey]) -> Result<(), RepoError>;
 }

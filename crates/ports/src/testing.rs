@@ -38,6 +38,7 @@ struct State {
     idempotency: Vec<((UserId, String), KeyRecord)>,
     next_attachment: i64,
     uploads: Vec<Upload>,
+    written_files: Vec<(UploadKey, ticketd_domain::Timestamp)>,
     unavailable: bool,
 }
 
@@ -619,6 +620,8 @@ impl UploadRepository for InMemoryStore {
             })
             .collect();
         s.uploads.extend(made.iter().cloned());
+        s.written_files
+            .retain(|(k, _)| !made.iter().any(|u| &u.key == k));
         Ok(made)
     }
 
@@ -644,13 +647,37 @@ impl UploadRepository for InMemoryStore {
         Ok(doomed)
     }
 
-    async fn recorded_uploads(&self, keys: &[UploadKey]) -> Result<Vec<UploadKey>, RepoError> {
+    async fn note_written_file(&self, key: &UploadKey, at: Timestamp) -> Result<(), RepoError> {
+        let mut s = self.lock()?;
+        s.written_files.retain(|(k, _)| k != key);
+        s.written_files.push((key.clone(), at));
+        Ok(())
+    }
+
+    async fn unrecorded_files(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadKey>, RepoError> {
         let s = self.lock()?;
-        Ok(keys
+        let mut left: Vec<&(UploadKey, Timestamp)> = s
+            .written_files
             .iter()
-            .filter(|k| s.uploads.iter().any(|u| &u.key == *k))
-            .cloned()
+            .filter(|(k, at)| *at < before && !s.uploads.iter().any(|u| &u.key == k))
+            .collect();
+        left.sort_by_key(|(_, at)| *at);
+        Ok(left
+            .into_iter()
+            .take(limit as usize)
+            .map(|(k, _)| k.clone())
             .collect())
+    }
+
+    async fn forget_written_files(&self, keys: &[UploadKey]) -> Result<(), RepoError> {
+        self.lock()?
+            .written_files
+            .retain(|(k, _)| !keys.contains(k));
+        Ok(())
     }
 }
 
@@ -716,15 +743,6 @@ impl crate::FileStore for InMemoryFiles {
     async fn delete(&self, key: &UploadKey) -> Result<(), RepoError> {
         self.lock().retain(|(k, _, _)| k != key);
         Ok(())
-    }
-
-    async fn list_written_before(&self, before: Timestamp) -> Result<Vec<UploadKey>, RepoError> {
-        Ok(self
-            .lock()
-            .iter()
-            .filter(|(_, _, at)| *at < before)
-            .map(|(k, _, _)| k.clone())
-            .collect())
     }
 }
 

@@ -345,3 +345,90 @@ fn the_access_log_never_shows_a_links_signature_or_a_token() {
         "a token is in the log:\n{logged}"
     );
 }
+
+/// Opens a ticket with one attached upload on `server` (whose data folder is
+/// `dir`); returns the upload's key.
+fn ticket_with_a_file(server: &Server, dir: &std::path::Path, customer: &str) -> String {
+    let admin = token(dir, "admin1", "admin");
+    let (status, body) = server.call(
+        "POST",
+        "/backend/api/support-ticket/categories",
+        Some(&admin),
+        Some(r#"{"categoryName":"Shared"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = server.call(
+        "POST",
+        "/backend/api/support-ticket",
+        Some(customer),
+        Some(r#"{"subject":"s","description":"d","categoryId":1}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["data"]["id"].clone();
+    let up = upload(server.port, customer, "kept.pdf", b"%PDF-1.7\nkept\n");
+    let path = up["filePath"].as_str().unwrap().to_owned();
+    let message = format!(r#"{{"attachments":[{{"fileName":"kept.pdf","filePath":"{path}"}}]}}"#);
+    let (status, body) = server.call(
+        "POST",
+        &format!("/backend/api/support-ticket/{id}"),
+        Some(customer),
+        Some(&message),
+    );
+    assert_eq!(status, 200, "{body}");
+    path.strip_prefix("/uploads/").unwrap().to_owned()
+}
+
+/// Staging and production on different databases, one storage location: each
+/// sweep removes only what its own installation wrote and left unrecorded.
+#[test]
+fn two_installations_sharing_a_storage_never_sweep_each_others_files() {
+    let shared = tempfile::tempdir().unwrap();
+    let storage = format!("file://{}", shared.path().display());
+    let settings = [
+        ("TICKETD_STORAGE_URL", storage.as_str()),
+        ("TICKETD_UPLOAD_RETENTION_SECS", "1"),
+        ("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", "1"),
+    ];
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Server::start_with(dir_a.path(), None, &settings);
+    let b = Server::start_with(dir_b.path(), None, &settings);
+    let customer_a = token(dir_a.path(), "c1", "customer");
+    let customer_b = token(dir_b.path(), "c1", "customer");
+    let key_a = ticket_with_a_file(&a, dir_a.path(), &customer_a);
+    let key_b = ticket_with_a_file(&b, dir_b.path(), &customer_b);
+    let foreign = shared.path().join("d".repeat(32));
+    std::fs::write(&foreign, b"someone else's").unwrap();
+    // An upload A never attaches is A's to sweep.
+    let loose = upload(a.port, &customer_a, "loose.pdf", b"%PDF-1.7\nloose\n");
+    let loose_file = shared.path().join(
+        loose["filePath"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("/uploads/")
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while loose_file.exists() {
+        assert!(Instant::now() < deadline, "A's sweep did not run");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Both sweeps ran again since (every second, files older than a second).
+    std::thread::sleep(Duration::from_millis(3500));
+    assert!(
+        shared.path().join(&key_a).exists(),
+        "A's attached file was removed"
+    );
+    assert!(
+        shared.path().join(&key_b).exists(),
+        "B's attached file was removed"
+    );
+    assert!(foreign.exists(), "a file neither wrote was removed");
+    for (server, customer, key) in [(&a, &customer_a, &key_a), (&b, &customer_b, &key_b)] {
+        let (status, _, bytes) = get(
+            server.port,
+            &format!("/backend/api/support-ticket/uploads/{key}"),
+            Some(customer),
+        );
+        assert_eq!((status, bytes.as_slice()), (200, &b"%PDF-1.7\nkept\n"[..]));
+    }
+}

@@ -136,6 +136,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    written_files (upload_key) {
+        upload_key -> Text,
+        written_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(ticket_logs -> tickets (ticket_id));
 diesel::joinable!(ticket_attachments -> ticket_messages (message_id));
@@ -149,4 +156,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     idempotency_keys,
     uploads,
+    written_files,
 );

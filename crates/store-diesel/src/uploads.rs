@@ -11,7 +11,7 @@ use ticketd_domain::{
 use ticketd_ports::{NewUpload, RepoError, UploadRepository};
 
 use crate::rows::{corrupt, from_db_time, to_db_time};
-use crate::schema::{ticket_attachments, ticket_messages, uploads};
+use crate::schema::{ticket_attachments, ticket_messages, uploads, written_files};
 use crate::{Store, db_error};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -82,6 +82,11 @@ impl UploadRepository for Store {
                     .execute(conn)
                     .map_err(db_error)?;
             }
+            // Recorded: no longer a file an interrupted upload left.
+            let keys: Vec<&str> = rows.iter().map(|r| r.upload_key.as_str()).collect();
+            diesel::delete(written_files::table.filter(written_files::upload_key.eq_any(&keys)))
+                .execute(conn)
+                .map_err(db_error)?;
             rows.into_iter().map(|r| r.into_domain(None)).collect()
         })
         .await
@@ -159,15 +164,54 @@ impl UploadRepository for Store {
         .await
     }
 
-    async fn recorded_uploads(&self, keys: &[UploadKey]) -> Result<Vec<UploadKey>, RepoError> {
-        let wanted: Vec<String> = keys.iter().map(|k| k.as_str().to_owned()).collect();
+    async fn note_written_file(&self, key: &UploadKey, at: Timestamp) -> Result<(), RepoError> {
+        let key = key.as_str().to_owned();
+        let at = to_db_time(at);
+        self.write(move |conn| {
+            diesel::delete(written_files::table.find(&key))
+                .execute(conn)
+                .map_err(db_error)?;
+            diesel::insert_into(written_files::table)
+                .values((
+                    written_files::upload_key.eq(&key),
+                    written_files::written_at.eq(at),
+                ))
+                .execute(conn)
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unrecorded_files(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadKey>, RepoError> {
+        let before = to_db_time(before);
         self.read(move |conn| {
-            let found: Vec<String> = uploads::table
-                .filter(uploads::upload_key.eq_any(&wanted))
-                .select(uploads::upload_key)
+            let recorded =
+                exists(uploads::table.filter(uploads::upload_key.eq(written_files::upload_key)));
+            let keys: Vec<String> = written_files::table
+                .filter(written_files::written_at.lt(before))
+                .filter(not(recorded))
+                .order(written_files::written_at.asc())
+                .limit(i64::from(limit))
+                .select(written_files::upload_key)
                 .load(conn)
                 .map_err(db_error)?;
-            keys_of(&found)
+            keys_of(&keys)
+        })
+        .await
+    }
+
+    async fn forget_written_files(&self, keys: &[UploadKey]) -> Result<(), RepoError> {
+        let keys: Vec<String> = keys.iter().map(|k| k.as_str().to_owned()).collect();
+        self.write(move |conn| {
+            diesel::delete(written_files::table.filter(written_files::upload_key.eq_any(&keys)))
+                .execute(conn)
+                .map_err(db_error)?;
+            Ok(())
         })
         .await
     }
