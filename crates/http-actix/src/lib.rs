@@ -213,7 +213,7 @@ pub fn build_app(
             let id = request_id(&req);
             req.extensions_mut().insert(RequestId(id.clone()));
             let started = std::time::Instant::now();
-            let method = req.method().to_string();
+            let method = req.method().clone();
             let call = observe::with_request_id(id.clone(), srv.call(req));
             let recorder = recorder.clone();
             async move {

@@ -1,12 +1,17 @@
 //! Rate limiting: a token bucket per authenticated user, and per client
-//! address for requests without a valid token.
+//! address for requests without a valid token (GCRA, through `governor`).
 //!
 //! Buckets live in this process's memory: with several instances behind a
 //! load balancer each instance counts on its own (see docs/operations.md).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use governor::Quota;
+use governor::clock::{Clock, DefaultClock, Reference};
+use governor::middleware::StateInformationMiddleware;
 
 /// How many requests a caller may make.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,10 +28,6 @@ impl RateLimit {
         per_minute: 0,
         burst: 0,
     };
-
-    fn is_off(self) -> bool {
-        self.per_minute == 0
-    }
 }
 
 /// The answer for one request.
@@ -50,84 +51,178 @@ pub enum Decision {
     Unlimited,
 }
 
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+/// One kind of caller's buckets: GCRA through `governor`, in a sharded map
+/// (no global lock), with what each bucket holds reported back.
+struct Buckets<K: Hash + Eq + Clone, C: Clock> {
+    limiter: governor::RateLimiter<
+        K,
+        governor::state::keyed::DashMapStateStore<K>,
+        C,
+        StateInformationMiddleware,
+    >,
+    burst: u32,
 }
 
-/// Token buckets by caller.
-pub struct RateLimiter {
-    users: RateLimit,
-    anonymous: RateLimit,
-    buckets: Mutex<HashMap<String, Bucket>>,
+impl<K: Hash + Eq + Clone, C: Clock + Clone> Buckets<K, C> {
+    fn new(limit: RateLimit, clock: &C) -> Option<Self> {
+        let per_minute = NonZeroU32::new(limit.per_minute)?;
+        let burst = NonZeroU32::new(limit.burst.max(1))?;
+        let period = Duration::from_secs(60) / per_minute.get();
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_minute(per_minute))
+            .allow_burst(burst);
+        let limiter = governor::RateLimiter::<
+            K,
+            governor::state::keyed::DashMapStateStore<K>,
+            C,
+            StateInformationMiddleware,
+        >::new(quota, Default::default(), clock.clone());
+        Some(Self {
+            limiter,
+            burst: burst.get(),
+        })
+    }
+
+    fn check(&self, key: &K, clock: &C) -> Decision {
+        match self.limiter.check_key(key) {
+            Ok(state) => Decision::Allow {
+                limit: self.burst,
+                remaining: state.remaining_burst_capacity(),
+            },
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(clock.now());
+                Decision::Deny {
+                    limit: self.burst,
+                    retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                }
+                .at_least_a_second()
+            }
+        }
+    }
+
+    /// Forgets buckets that are full again (their callers went quiet).
+    fn tidy(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
+    fn len(&self) -> usize {
+        self.limiter.len()
+    }
 }
 
-/// Buckets idle this long are full again and can be forgotten.
-const FORGET_AFTER: Duration = Duration::from_secs(600);
-/// Forget idle buckets whenever the map grows past this many.
-const SWEEP_ABOVE: usize = 10_000;
+impl Decision {
+    fn at_least_a_second(self) -> Self {
+        match self {
+            Decision::Deny { limit, retry_after } => Decision::Deny {
+                limit,
+                retry_after: retry_after.max(1),
+            },
+            other => other,
+        }
+    }
+}
+
+/// How many buckets anonymous callers share: each client address is hashed
+/// to one of these, so that their memory is bounded however many addresses
+/// a caller rotates through.
+const ADDRESS_SLOTS: u64 = 65_536;
+/// Tidy the users' buckets when they are this many, at most once a second.
+const TIDY_ABOVE: usize = 10_000;
+
+/// Token buckets by caller: per user for requests with a valid token, per
+/// client address (hashed to one of [`ADDRESS_SLOTS`]) for the others.
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    users: Option<Buckets<String, C>>,
+    anonymous: Option<Buckets<u16, C>>,
+    addresses: RandomState,
+    clock: C,
+    /// When the users' buckets were last tidied, in whole seconds of the clock.
+    tidied: AtomicU64,
+    started: C::Instant,
+}
 
 impl RateLimiter {
     /// A limiter with these limits for authenticated users and for anonymous
     /// client addresses.
     pub fn new(users: RateLimit, anonymous: RateLimit) -> Self {
+        Self::with_clock(users, anonymous, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    /// A limiter on `clock` (tests use a clock they move by hand).
+    pub fn with_clock(users: RateLimit, anonymous: RateLimit, clock: C) -> Self {
         Self {
-            users,
-            anonymous,
-            buckets: Mutex::new(HashMap::new()),
+            users: Buckets::new(users, &clock),
+            anonymous: Buckets::new(anonymous, &clock),
+            addresses: RandomState::new(),
+            started: clock.now(),
+            clock,
+            tidied: AtomicU64::new(0),
         }
     }
 
-    /// Takes one request from the bucket of a user (`Some(user id)`) or a client
-    /// address, at time `now`.
-    pub fn check(&self, user: Option<&str>, address: &str, now: Instant) -> Decision {
-        let (limit, key) = match user {
-            Some(id) => (self.users, format!("u:{id}")),
-            None => (self.anonymous, format!("a:{address}")),
-        };
-        if limit.is_off() {
-            return Decision::Unlimited;
-        }
-        let capacity = f64::from(limit.burst.max(1));
-        let per_second = f64::from(limit.per_minute) / 60.0;
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > SWEEP_ABOVE {
-            buckets.retain(|_, b| now.saturating_duration_since(b.updated) < FORGET_AFTER);
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: capacity,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
-        bucket.updated = now;
-        let limit_value = limit.burst.max(1);
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Decision::Allow {
-                limit: limit_value,
-                remaining: bucket.tokens.floor() as u32,
+    /// Takes one request from the bucket of a user (`Some(user id)`) or a
+    /// client address.
+    pub fn check(&self, user: Option<&str>, address: &str) -> Decision {
+        match (user, &self.users, &self.anonymous) {
+            (Some(id), Some(users), _) => {
+                self.tidy_now_and_then(users);
+                users.check(&id.to_owned(), &self.clock)
             }
-        } else {
-            let wait = (1.0 - bucket.tokens) / per_second;
-            Decision::Deny {
-                limit: limit_value,
-                retry_after: wait.ceil().max(1.0) as u64,
+            (None, _, Some(anonymous)) => {
+                let slot = self.addresses.hash_one(address) % ADDRESS_SLOTS;
+                anonymous.check(&u16::try_from(slot).unwrap_or(u16::MAX), &self.clock)
             }
+            _ => Decision::Unlimited,
+        }
+    }
+
+    /// How many buckets are held (for tests of memory bounds).
+    pub fn buckets(&self) -> usize {
+        self.users.as_ref().map_or(0, Buckets::len)
+            + self.anonymous.as_ref().map_or(0, Buckets::len)
+    }
+
+    fn tidy_now_and_then(&self, users: &Buckets<String, C>) {
+        if users.len() <= TIDY_ABOVE {
+            return;
+        }
+        let second = Duration::from(self.clock.now().duration_since(self.started)).as_secs();
+        let last = self.tidied.load(Ordering::Relaxed);
+        if second > last
+            && self
+                .tidied
+                .compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            users.tidy();
         }
     }
 }
 
+/// Whether a path is one of the operational routes that are never limited
+/// (probes, metrics, the API's documentation). Every other request, whether
+/// a route matches it or not, takes a token.
+fn is_operational(path: &str) -> bool {
+    matches!(
+        path,
+        "/health" | "/ready" | "/metrics" | crate::OPENAPI_PATH | "/swagger-ui"
+    ) || path.starts_with("/swagger-ui/")
+}
+
 /// Checks a request against its caller's bucket: the token's user when the
 /// token is valid (which is then kept for the handler), else the client
-/// address. Only the API is limited; health, metrics and docs are not.
+/// address. Every request is limited but the operational routes (see
+/// [`is_operational`]).
 pub(crate) fn check(
     req: &actix_web::dev::ServiceRequest,
     keys: &crate::auth::JwtKeys,
     limiter: &RateLimiter,
 ) -> Decision {
     use actix_web::HttpMessage;
-    if !req.path().starts_with(crate::routes::PREFIX) {
+    if is_operational(req.path()) {
         return Decision::Unlimited;
     }
     let actor = crate::auth::bearer_token(req.headers()).and_then(|t| keys.verify(t).ok());
@@ -140,7 +235,7 @@ pub(crate) fn check(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    limiter.check(user.as_deref(), &address, Instant::now())
+    limiter.check(user.as_deref(), &address)
 }
 
 /// 429 in the envelope, saying when to come back.
@@ -181,20 +276,31 @@ pub(crate) fn headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use governor::clock::FakeRelativeClock;
+
+    fn limiter(
+        users: RateLimit,
+        anonymous: RateLimit,
+    ) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (
+            RateLimiter::with_clock(users, anonymous, clock.clone()),
+            clock,
+        )
+    }
 
     #[test]
     fn a_burst_is_allowed_then_the_rate_applies() {
-        let limiter = RateLimiter::new(
+        let (limiter, clock) = limiter(
             RateLimit {
                 per_minute: 60,
                 burst: 3,
             },
             RateLimit::OFF,
         );
-        let t0 = Instant::now();
         for left in [2, 1, 0] {
             assert_eq!(
-                limiter.check(Some("u1"), "ip", t0),
+                limiter.check(Some("u1"), "ip"),
                 Decision::Allow {
                     limit: 3,
                     remaining: left
@@ -202,7 +308,7 @@ mod tests {
             );
         }
         assert_eq!(
-            limiter.check(Some("u1"), "ip", t0),
+            limiter.check(Some("u1"), "ip"),
             Decision::Deny {
                 limit: 3,
                 retry_after: 1
@@ -210,48 +316,89 @@ mod tests {
         );
         // Another user has a bucket of its own.
         assert!(matches!(
-            limiter.check(Some("u2"), "ip", t0),
+            limiter.check(Some("u2"), "ip"),
             Decision::Allow { .. }
         ));
         // One request a second comes back.
-        let later = t0 + Duration::from_secs(1);
+        clock.advance(Duration::from_secs(1));
         assert!(matches!(
-            limiter.check(Some("u1"), "ip", later),
+            limiter.check(Some("u1"), "ip"),
             Decision::Allow { remaining: 0, .. }
         ));
         assert!(matches!(
-            limiter.check(Some("u1"), "ip", later),
+            limiter.check(Some("u1"), "ip"),
             Decision::Deny { .. }
         ));
         // Anonymous callers are unlimited here.
-        assert_eq!(limiter.check(None, "ip", t0), Decision::Unlimited);
+        assert_eq!(limiter.check(None, "ip"), Decision::Unlimited);
     }
 
     #[test]
     fn anonymous_callers_are_limited_by_address() {
-        let limiter = RateLimiter::new(
+        let (limiter, _clock) = limiter(
             RateLimit::OFF,
             RateLimit {
                 per_minute: 6,
                 burst: 1,
             },
         );
-        let t0 = Instant::now();
         assert!(matches!(
-            limiter.check(None, "1.2.3.4", t0),
+            limiter.check(None, "1.2.3.4"),
             Decision::Allow { .. }
         ));
         assert_eq!(
-            limiter.check(None, "1.2.3.4", t0),
+            limiter.check(None, "1.2.3.4"),
             Decision::Deny {
                 limit: 1,
                 retry_after: 10
             }
         );
         assert!(matches!(
-            limiter.check(None, "5.6.7.8", t0),
+            limiter.check(None, "5.6.7.8"),
             Decision::Allow { .. }
         ));
-        assert_eq!(limiter.check(Some("u"), "1.2.3.4", t0), Decision::Unlimited);
+        assert_eq!(limiter.check(Some("u"), "1.2.3.4"), Decision::Unlimited);
+    }
+
+    #[test]
+    fn rotating_addresses_cannot_grow_the_buckets_past_a_bound() {
+        let (limiter, _clock) = limiter(
+            RateLimit {
+                per_minute: 60,
+                burst: 10,
+            },
+            RateLimit {
+                per_minute: 120,
+                burst: 60,
+            },
+        );
+        for i in 0..200_000u32 {
+            let address = std::net::Ipv4Addr::from(i.wrapping_mul(2_654_435_761)).to_string();
+            limiter.check(None, &address);
+        }
+        assert!(
+            limiter.buckets() <= ADDRESS_SLOTS as usize,
+            "{}",
+            limiter.buckets()
+        );
+    }
+
+    #[test]
+    fn quiet_users_buckets_are_forgotten() {
+        let (limiter, clock) = limiter(
+            RateLimit {
+                per_minute: 600,
+                burst: 10,
+            },
+            RateLimit::OFF,
+        );
+        for i in 0..TIDY_ABOVE + 100 {
+            limiter.check(Some(&format!("user{i}")), "ip");
+        }
+        assert!(limiter.buckets() > TIDY_ABOVE);
+        // A second later every bucket is full again: the next request tidies.
+        clock.advance(Duration::from_secs(2));
+        limiter.check(Some("someone"), "ip");
+        assert!(limiter.buckets() < 10, "{}", limiter.buckets());
     }
 }

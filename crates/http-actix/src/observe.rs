@@ -55,7 +55,14 @@ pub struct Metrics(Mutex<Series>);
 impl Metrics {
     /// Counts one request. `route` is the matched pattern, never the raw path,
     /// so that the number of series stays bounded.
-    pub(crate) fn observe(&self, method: &str, route: &str, status: StatusCode, took: Duration) {
+    pub(crate) fn observe(
+        &self,
+        method: &actix_web::http::Method,
+        route: &str,
+        status: StatusCode,
+        took: Duration,
+    ) {
+        let method = method_label(method);
         let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
         *s.requests
             .entry((method.to_owned(), route.to_owned(), status.as_u16()))
@@ -132,6 +139,24 @@ impl Metrics {
         out.push_str("# TYPE ticketd_db_pool_max_connections gauge\n");
         let _ = writeln!(out, "ticketd_db_pool_max_connections {}", pool.max);
         out
+    }
+}
+
+/// The method label of a request: one of the methods HTTP defines, or
+/// `OTHER`, so that made-up methods cannot add series.
+pub(crate) fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
     }
 }
 
@@ -223,10 +248,11 @@ mod tests {
     #[test]
     fn metrics_render_counters_histograms_and_pool_gauges() {
         let m = Metrics::default();
-        m.observe("GET", "/a/{id}", StatusCode::OK, Duration::from_millis(20));
-        m.observe("GET", "/a/{id}", StatusCode::OK, Duration::from_millis(700));
+        let get = actix_web::http::Method::GET;
+        m.observe(&get, "/a/{id}", StatusCode::OK, Duration::from_millis(20));
+        m.observe(&get, "/a/{id}", StatusCode::OK, Duration::from_millis(700));
         m.observe(
-            "GET",
+            &get,
             "/a/{id}",
             StatusCode::NOT_FOUND,
             Duration::from_millis(1),

@@ -71,6 +71,28 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool(db: &TestD
     }
     assert!(text.contains(r#"ticketd_db_pool_connections{state="idle"}"#));
     assert!(!text.contains("/nowhere"), "raw paths never become labels");
+
+    // Made-up methods on made-up paths: every label stays in a closed set,
+    // so the exposition does not grow with them.
+    let scrape = || async {
+        let res = actix_web::test::call_service(&api.app, TestRequest::get().uri("/metrics").to_request()).await;
+        String::from_utf8(actix_web::test::read_body(res).await.to_vec()).unwrap()
+    };
+    let made_up = |i: usize| {
+        TestRequest::default()
+            .method(actix_web::http::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap())
+            .uri(&format!("/made/up/{i}"))
+    };
+    api.send(made_up(0)).await;
+    let before = scrape().await.len();
+    for i in 1..300 {
+        api.send(made_up(i)).await;
+    }
+    let after = scrape().await;
+    assert!(after.contains(r#"ticketd_http_requests_total{method="OTHER",route="unmatched",status="404"} 300"#), "{after}");
+    assert!(!after.contains("BREW"), "methods never become labels");
+    // Only counts changed (a few digits longer at most).
+    assert!(after.len() <= before + 64, "{} -> {} bytes", before, after.len());
 }
 
 async fn every_response_carries_a_request_id_and_a_plain_client_id_is_kept(db: &TestDatabase) {
@@ -133,6 +155,40 @@ async fn callers_over_their_rate_get_429_with_retry_after_and_limit_headers() {
     assert_eq!(r.header("retry-after"), Some("10"));
     let bad_token = anonymous().insert_header(("Authorization", "Bearer forged"));
     api.send(bad_token).await.expect_error(429);
+    // Paths no route matches take tokens too, with or without a token.
+    let elsewhere = |path: &str| {
+        TestRequest::get()
+            .uri(path)
+            .peer_addr("198.51.100.7:4000".parse().unwrap())
+    };
+    api.send(elsewhere("/nowhere")).await.expect_error(404);
+    api.send(elsewhere("/backend/api/nothing-here"))
+        .await
+        .expect_error(404);
+    api.send(elsewhere("/nowhere/else")).await.expect_error(429);
+    for _ in 0..2 {
+        api.send(
+            TestRequest::get()
+                .uri("/nowhere")
+                .insert_header(("Authorization", format!("Bearer {}", customer("c3")))),
+        )
+        .await
+        .expect_error(404);
+    }
+    api.send(
+        TestRequest::get()
+            .uri("/nowhere")
+            .insert_header(("Authorization", format!("Bearer {}", customer("c3")))),
+    )
+    .await
+    .expect_error(404);
+    api.send(
+        TestRequest::get()
+            .uri("/nowhere")
+            .insert_header(("Authorization", format!("Bearer {}", customer("c3")))),
+    )
+    .await
+    .expect_error(429);
     // Probes and docs are never limited.
     for _ in 0..5 {
         api.send(
