@@ -80,6 +80,25 @@ pub struct HttpShared {
     pub metrics: web::Data<Metrics>,
     /// Rate-limit buckets.
     pub limiter: web::Data<RateLimiter>,
+    /// Whether the server is stopping (readiness then answers 503).
+    pub draining: web::Data<Draining>,
+}
+
+/// Set when the server begins to stop: `/ready` answers 503 from then on, so
+/// that load balancers take the instance out while it still serves.
+#[derive(Debug, Default)]
+pub struct Draining(std::sync::atomic::AtomicBool);
+
+impl Draining {
+    /// Marks the server as stopping.
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the server is stopping.
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl HttpShared {
@@ -91,6 +110,7 @@ impl HttpShared {
                 settings.user_rate,
                 settings.anonymous_rate,
             )),
+            draining: web::Data::new(Draining::default()),
         }
     }
 }
@@ -156,6 +176,7 @@ pub fn build_app(
     let limiter_keys = web::Data::new(keys.clone());
     app.app_data(table)
         .app_data(shared.metrics)
+        .app_data(shared.draining)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
         .route(
             "/swagger-ui",

@@ -199,14 +199,24 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
     tag = "Operations",
     summary = "Readiness",
     description = "Answers 200 when the database answers within 1 s, else 503 with `Retry-After` \
-                   (within about 1 s either way). No authentication.",
+                   (within about 1 s either way); 503 from the moment the server begins to stop \
+                   (it keeps serving for its drain period). No authentication.",
     responses(
         (status = 200, description = "Ready to serve", body = Envelope<HealthDto>),
-        (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
+        (status = 503, description = "The database is unreachable, or the server is stopping", body = ErrorEnvelope),
     ),
 )]
 #[get("/ready")]
-pub(crate) async fn ready(desk: web::Data<SupportDesk>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn ready(
+    desk: web::Data<SupportDesk>,
+    draining: web::Data<crate::Draining>,
+) -> Result<HttpResponse, ApiError> {
+    if draining.is_on() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This instance is stopping; send new requests elsewhere",
+        ));
+    }
     // A health check gives up after a few seconds: answer well within that,
     // either way, even while connecting to the database hangs.
     actix_web::rt::time::timeout(READY_WITHIN, desk.ready())

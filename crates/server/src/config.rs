@@ -53,6 +53,9 @@ pub struct Config {
     pub upload_retention: Duration,
     /// `TICKETD_UPLOAD_SWEEP_INTERVAL_SECS`: how often unattached uploads are swept.
     pub upload_sweep_interval: Duration,
+    /// `TICKETD_DRAIN_SECS`: how long the server keeps serving after SIGTERM,
+    /// with readiness at 503, before it stops accepting connections.
+    pub drain: Duration,
 }
 
 /// Two connections per core: measured at 10^6 tickets on 2 cores (see
@@ -152,6 +155,7 @@ impl Config {
         let link_ttl: u64 = ranged("TICKETD_DOWNLOAD_LINK_TTL_SECS", 300, 1..=7 * DAY)?;
         let retention: u64 = ranged("TICKETD_UPLOAD_RETENTION_SECS", DAY, 1..=365 * DAY)?;
         let sweep: u64 = ranged("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", HOUR, 1..=30 * DAY)?;
+        let drain: u64 = ranged("TICKETD_DRAIN_SECS", 5, 0..=300)?;
         Ok(Self {
             bind: var("TICKETD_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
@@ -172,6 +176,7 @@ impl Config {
             download_link_ttl: Duration::from_secs(link_ttl),
             upload_retention: Duration::from_secs(retention),
             upload_sweep_interval: Duration::from_secs(sweep),
+            drain: Duration::from_secs(drain),
         })
     }
 
@@ -266,6 +271,7 @@ mod tests {
             download_link_ttl: Duration::from_secs(1),
             upload_retention: Duration::from_secs(1),
             upload_sweep_interval: Duration::from_secs(1),
+            drain: Duration::ZERO,
         };
         assert!(config.jwt_secret().is_err());
     }

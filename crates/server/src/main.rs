@@ -134,6 +134,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // during start-up is not lost and always means a graceful stop.
     let stop_signal = stop_signal()?;
     let shared = HttpShared::new(&settings);
+    let draining = shared.draining.clone();
     let mut server =
         HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, shared.clone()))
             .on_connect(watch_client)
@@ -150,8 +151,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let server = server.run();
     let handle = server.handle();
+    let drain = config.drain;
     actix_web::rt::spawn(async move {
         stop_signal.await;
+        // Readiness fails at once, so that load balancers take this instance
+        // out; it keeps serving meanwhile, then stops accepting connections
+        // and finishes the requests in flight.
+        draining.start();
+        if !drain.is_zero() {
+            log::info!("stopping: draining for {drain:?} (/ready answers 503)");
+            actix_web::rt::time::sleep(drain).await;
+        }
         log::info!("stopping: finishing the requests in flight");
         handle.stop(true).await;
     });

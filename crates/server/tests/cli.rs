@@ -163,7 +163,7 @@ fn settings_out_of_range_stop_the_start_naming_the_setting() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), None);
+    let mut server = Server::start_with(dir.path(), None, &[("TICKETD_DRAIN_SECS", "1")]);
     let pid = server.child.id().to_string();
     assert!(
         Command::new("kill")
@@ -181,7 +181,8 @@ fn sigterm_stops_the_server_cleanly() {
 fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), None);
+    // No drain period: the server stops accepting at once.
+    let mut server = Server::start_with(dir.path(), None, &[("TICKETD_DRAIN_SECS", "0")]);
     let admin = token(dir.path(), "admin1", "admin");
     let body = r#"{"categoryName":"Slow to arrive"}"#;
     let (head, tail) = body.split_at(10);
@@ -222,6 +223,51 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
     assert!(status.success(), "{status}");
     let fresh = std::net::TcpStream::connect(("127.0.0.1", server.port));
     assert!(fresh.is_err(), "nothing listens after the stop");
+}
+
+/// What a load balancer needs: on SIGTERM readiness fails at once while the
+/// server keeps serving new connections for the drain period, then it stops.
+#[cfg(unix)]
+#[test]
+fn sigterm_turns_readiness_off_and_keeps_serving_for_the_drain_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(dir.path(), None, &[("TICKETD_DRAIN_SECS", "3")]);
+    let admin = token(dir.path(), "admin1", "admin");
+    assert_eq!(http(server.port, "GET", "/ready", None, None).0, 200);
+    let pid = server.child.id().to_string();
+    let signalled = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, body) = http(server.port, "GET", "/ready", None, None);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("stopping"), "{body}");
+    assert_eq!(http(server.port, "GET", "/health", None, None).0, 200);
+    // New connections and requests are still served meanwhile.
+    let (status, body) = http(
+        server.port,
+        "POST",
+        "/backend/api/support-ticket/categories",
+        Some(&admin),
+        Some(r#"{"categoryName":"During the drain"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "stopped before the drain ended"
+    );
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status}");
+    assert!(
+        signalled.elapsed() >= Duration::from_millis(2500),
+        "stopped after {:?}",
+        signalled.elapsed()
+    );
 }
 
 #[test]
