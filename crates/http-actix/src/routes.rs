@@ -642,6 +642,7 @@ pub struct DetailsQuery {
                 "modifiedByType": "customer", "ticketAttachments": []}]}})),
         (status = 400, description = "The id is not an integer", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 403, description = "A non-admin used `includeDeleted`", body = ErrorEnvelope),
         (status = 404, description = "No ticket with this id that the caller may see", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
     ),
