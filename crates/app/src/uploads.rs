@@ -26,6 +26,8 @@ pub struct AttachmentPolicy {
     pub require_uploaded: bool,
     /// How long an upload may stay unattached before the sweep removes it.
     pub retention: Duration,
+    /// The most bytes one user's uploads may hold while attached to nothing.
+    pub max_unattached_bytes: u64,
 }
 
 impl Default for AttachmentPolicy {
@@ -36,6 +38,7 @@ impl Default for AttachmentPolicy {
             max_files: 10,
             require_uploaded: true,
             retention: Duration::hours(24),
+            max_unattached_bytes: 200 * 1024 * 1024,
         }
     }
 }
@@ -79,6 +82,9 @@ pub struct UploadBatch {
     current: Option<Current>,
     done: Vec<NewUpload>,
     total: u64,
+    /// What the user's quota of unattached bytes leaves for this request
+    /// (read when its first file begins).
+    quota_left: Option<u64>,
 }
 
 impl SupportDesk {
@@ -90,6 +96,7 @@ impl SupportDesk {
             current: None,
             done: Vec::new(),
             total: 0,
+            quota_left: None,
         }
     }
 
@@ -264,6 +271,14 @@ fn no_such_file() -> AppError {
     AppError::NotFound("no such file".into())
 }
 
+fn hours(d: Duration) -> String {
+    match d.num_hours() {
+        0 => format!("{} s", d.num_seconds()),
+        1 => "1 hour".to_owned(),
+        h => format!("{h} hours"),
+    }
+}
+
 fn mib(bytes: u64) -> String {
     if bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / (1024 * 1024))
@@ -287,6 +302,14 @@ impl UploadBatch {
                 "files",
                 format!("at most {max} files per upload"),
             ));
+        }
+        if self.quota_left.is_none() {
+            let used = self.desk.uploads.unattached_bytes(&self.actor.id).await?;
+            let left = self.desk.policy.max_unattached_bytes.saturating_sub(used);
+            if left == 0 {
+                return Err(self.over_quota());
+            }
+            self.quota_left = Some(left);
         }
         let key = UploadKey::from_random(rand::random());
         // Noted before any byte is written: if this request never records the
@@ -331,6 +354,9 @@ impl UploadBatch {
                 "the files are larger than {} together, the most one upload may carry",
                 mib(policy.max_request_bytes)
             )));
+        }
+        if self.quota_left.is_some_and(|left| self.total > left) {
+            return Err(self.over_quota());
         }
         file.hasher.update(&chunk);
         if file.head.len() < SNIFF_LEN {
@@ -391,6 +417,13 @@ impl UploadBatch {
         if self.done.is_empty() {
             return Err(AppError::invalid("files", "send at least one file"));
         }
+        // Checked again: uploads of the same user that ended meanwhile count.
+        let used = self.desk.uploads.unattached_bytes(&self.actor.id).await?;
+        if used.saturating_add(self.total) > self.desk.policy.max_unattached_bytes {
+            let over = self.over_quota();
+            self.abort().await;
+            return Err(over);
+        }
         let done = std::mem::take(&mut self.done);
         let keys: Vec<UploadKey> = done.iter().map(|u| u.key.clone()).collect();
         match self.desk.uploads.create_uploads(done).await {
@@ -402,6 +435,15 @@ impl UploadBatch {
                 Err(e.into())
             }
         }
+    }
+
+    fn over_quota(&self) -> AppError {
+        AppError::TooLarge(format!(
+            "your uploads not attached to a message may hold {} together; attach them, or \
+             wait until unattached ones are removed ({} after they were uploaded)",
+            mib(self.desk.policy.max_unattached_bytes),
+            hours(self.desk.policy.retention),
+        ))
     }
 
     /// Gives up the request: removes every byte written for it.

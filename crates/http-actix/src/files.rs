@@ -167,8 +167,9 @@ impl From<&Upload> for UploadedFileDto {
         (status = 400, description = "No file, an empty file, more than 10 files, a part not named `files` or without a filename, or a malformed body", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 408, description = "The body stopped arriving", body = ErrorEnvelope),
-        (status = 413, description = "A file, or all of them together, is over the size limit; nothing is kept", body = ErrorEnvelope),
+        (status = 413, description = "A file, or all of them together, is over the size limit, or the caller's uploads not attached yet would hold more than its quota; nothing is kept", body = ErrorEnvelope),
         (status = 415, description = "The body is not multipart/form-data, or a file's content is not of an accepted type; nothing is kept", body = ErrorEnvelope),
+        (status = 429, description = "The caller uploaded its share of bytes (or made its share of requests) for now; `Retry-After` says when to come back; nothing is kept", body = ErrorEnvelope),
         (status = 503, description = "The database or the file storage is unreachable", body = ErrorEnvelope),
     ),
     security(("bearerAuth" = []))
@@ -179,6 +180,7 @@ async fn upload_files(
     req: HttpRequest,
     payload: web::Payload,
     desk: web::Data<SupportDesk>,
+    limiter: web::Data<crate::RateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
     if media_type(&req).as_deref() != Some("multipart/form-data") {
         return Err(ApiError::new(
@@ -195,7 +197,8 @@ async fn upload_files(
     let timeout = BodyLimit::of(&req).timeout;
     let mut parts = Multipart::new(req.headers(), payload);
     let mut batch = desk.start_upload(&user.0);
-    if let Err(e) = receive(&mut parts, &mut batch, timeout).await {
+    let bytes = |n: usize| limiter.take_upload_bytes(user.0.id.as_str(), n);
+    if let Err(e) = receive(&mut parts, &mut batch, timeout, bytes).await {
         batch.abort().await;
         return Err(e);
     }
@@ -224,6 +227,7 @@ async fn receive(
     parts: &mut Multipart,
     batch: &mut UploadBatch,
     timeout: std::time::Duration,
+    take_bytes: impl Fn(usize) -> crate::limit::Decision,
 ) -> Result<(), ApiError> {
     while let Some(part) = next_within(timeout, parts).await? {
         let mut field = part.map_err(malformed)?;
@@ -243,7 +247,21 @@ async fn receive(
         };
         batch.begin_file(&file_name).await?;
         while let Some(chunk) = next_within(timeout, &mut field).await? {
-            batch.write(chunk.map_err(malformed)?).await?;
+            let chunk = chunk.map_err(malformed)?;
+            // Uploaded bytes count against the user's rate as well as requests.
+            if let crate::limit::Decision::Deny { retry_after, .. } = take_bytes(chunk.len()) {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "You have uploaded your share of bytes for now; try again in {retry_after} s"
+                    ),
+                )
+                .with_header(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(retry_after),
+                ));
+            }
+            batch.write(chunk).await?;
         }
         batch.end_file().await?;
     }

@@ -53,6 +53,9 @@ pub struct HttpSettings {
     pub body_timeout: std::time::Duration,
     /// How long a `downloadUrl` in the ticket details works.
     pub download_link_ttl: std::time::Duration,
+    /// Bytes one user may upload a minute (a minute's worth at once); 0 turns
+    /// the limit off.
+    pub upload_bytes_per_minute: u64,
 }
 
 impl Default for HttpSettings {
@@ -69,6 +72,7 @@ impl Default for HttpSettings {
             },
             body_timeout: std::time::Duration::from_secs(10),
             download_link_ttl: std::time::Duration::from_secs(300),
+            upload_bytes_per_minute: 200 * 1024 * 1024,
         }
     }
 }
@@ -106,10 +110,10 @@ impl HttpShared {
     pub fn new(settings: &HttpSettings) -> Self {
         Self {
             metrics: web::Data::new(Metrics::default()),
-            limiter: web::Data::new(RateLimiter::new(
-                settings.user_rate,
-                settings.anonymous_rate,
-            )),
+            limiter: web::Data::new(
+                RateLimiter::new(settings.user_rate, settings.anonymous_rate)
+                    .with_upload_bytes_per_minute(settings.upload_bytes_per_minute),
+            ),
             draining: web::Data::new(Draining::default()),
         }
     }
@@ -177,6 +181,7 @@ pub fn build_app(
     app.app_data(table)
         .app_data(shared.metrics)
         .app_data(shared.draining)
+        .app_data(shared.limiter.clone())
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
         .route(
             "/swagger-ui",

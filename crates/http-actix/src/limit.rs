@@ -134,6 +134,8 @@ const TIDY_ABOVE: usize = 10_000;
 /// client address (hashed to one of [`ADDRESS_SLOTS`]) for the others.
 pub struct RateLimiter<C: Clock = DefaultClock> {
     users: Option<Buckets<String, C>>,
+    /// Uploaded bytes per user, in KiB.
+    upload_kib: Option<Buckets<String, C>>,
     anonymous: Option<Buckets<u16, C>>,
     addresses: RandomState,
     clock: C,
@@ -155,11 +157,57 @@ impl<C: Clock + Clone> RateLimiter<C> {
     pub fn with_clock(users: RateLimit, anonymous: RateLimit, clock: C) -> Self {
         Self {
             users: Buckets::new(users, &clock),
+            upload_kib: None,
             anonymous: Buckets::new(anonymous, &clock),
             addresses: RandomState::new(),
             started: clock.now(),
             clock,
             tidied: AtomicU64::new(0),
+        }
+    }
+
+    /// The same limiter, also counting the bytes each user uploads: at most
+    /// `per_minute` a minute, a minute's worth at once (0: no limit).
+    pub fn with_upload_bytes_per_minute(mut self, per_minute: u64) -> Self {
+        let kib = u32::try_from(per_minute.div_ceil(1024)).unwrap_or(u32::MAX);
+        self.upload_kib = Buckets::new(
+            RateLimit {
+                per_minute: kib,
+                burst: kib,
+            },
+            &self.clock,
+        );
+        self
+    }
+
+    /// Takes `bytes` from the upload bucket of `user`: `Deny` when the user
+    /// has uploaded its share for now.
+    pub fn take_upload_bytes(&self, user: &str, bytes: usize) -> Decision {
+        let Some(buckets) = &self.upload_kib else {
+            return Decision::Unlimited;
+        };
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+        let Some(n) = NonZeroU32::new(kib) else {
+            return Decision::Unlimited;
+        };
+        match buckets.limiter.check_key_n(&user.to_owned(), n) {
+            Ok(Ok(state)) => Decision::Allow {
+                limit: buckets.burst,
+                remaining: state.remaining_burst_capacity(),
+            },
+            Ok(Err(not_until)) => {
+                let wait = not_until.wait_time_from(self.clock.now());
+                Decision::Deny {
+                    limit: buckets.burst,
+                    retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                }
+                .at_least_a_second()
+            }
+            // More at once than the bucket ever holds: a minute at the most.
+            Err(_) => Decision::Deny {
+                limit: buckets.burst,
+                retry_after: 60,
+            },
         }
     }
 
@@ -183,6 +231,7 @@ impl<C: Clock + Clone> RateLimiter<C> {
     pub fn buckets(&self) -> usize {
         self.users.as_ref().map_or(0, Buckets::len)
             + self.anonymous.as_ref().map_or(0, Buckets::len)
+            + self.upload_kib.as_ref().map_or(0, Buckets::len)
     }
 
     fn tidy_now_and_then(&self, users: &Buckets<String, C>) {

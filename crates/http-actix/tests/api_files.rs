@@ -41,6 +41,16 @@ fn stored_files(dir: &tempfile::TempDir) -> Vec<String> {
     names
 }
 
+/// The bytes the unattached uploads of `user` hold, as the quota counts them.
+async fn unattached_uploads_of<S>(db: &TestDatabase, _api: &TestApi<S>, user: &str) -> u64 {
+    ticketd_ports::UploadRepository::unattached_bytes(
+        &db.store,
+        &ticketd_domain::UserId::parse(user).unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Every upload recorded and not attached: the sweep's view with no cut-off.
 async fn unattached_uploads(db: &TestDatabase) -> usize {
     let far = chrono::Utc::now() + chrono::Duration::days(365);
@@ -208,6 +218,48 @@ async fn a_link_stops_working_when_its_ticket_is_deleted(db: &TestDatabase) {
     // Restored, the same link works again until it expires.
     api.call(Method::POST, &format!("{API}/{id}/restore"), Some(&admin()), None).await.expect(200);
     assert_eq!(api.download(&link, None).await.status.as_u16(), 200);
+}
+
+async fn a_users_unattached_uploads_are_capped_by_a_quota(db: &TestDatabase) {
+    let (desk, dir) = desk_over(db);
+    let desk = desk.with_attachment_policy(AttachmentPolicy {
+        max_unattached_bytes: 100_000,
+        ..AttachmentPolicy::default()
+    });
+    let mut api = api_over(desk).await;
+    api.files = Some(dir);
+    let cat = api.category("General", 0).await;
+    let c = customer("c1");
+    let id = api.ticket(&c, cat, "Quota").await;
+    let first = api.upload(&c, "first.pdf", &pdf_of(60_000)).await;
+    let before = stored_files(api.files.as_ref().unwrap()).len();
+    // 60,000 + 50,000 would pass the quota: refused while it streams, nothing kept.
+    let r = api.upload_parts(&c, &[("files", "; filename=\"second.pdf\"", &pdf_of(50_000))]).await.expect_error(413);
+    assert!(r.body["message"].as_str().unwrap().contains("not attached"), "{:#}", r.body);
+    assert_eq!(stored_files(api.files.as_ref().unwrap()).len(), before);
+    assert_eq!(unattached_uploads_of(db, &api, "c1").await, 60_000);
+    // Another user has a quota of its own.
+    api.upload(&customer("c2"), "theirs.pdf", &pdf_of(60_000)).await;
+    // Attached, an upload no longer counts.
+    let attach = json!({"attachments": [{"fileName": "first.pdf", "filePath": first["filePath"]}]});
+    api.post(&format!("{API}/{id}"), &c, attach).await.expect(200);
+    api.upload(&c, "second.pdf", &pdf_of(50_000)).await;
+}
+
+async fn uploaded_bytes_count_against_a_users_rate(db: &TestDatabase) {
+    let (desk, dir) = desk_over(db);
+    let mut limited = settings();
+    limited.upload_bytes_per_minute = 120 * 1024;
+    let mut api = api_with(desk, limited).await;
+    api.files = Some(dir);
+    let c = customer("c1");
+    api.upload(&c, "a.pdf", &pdf_of(100_000)).await;
+    let r = api.upload_parts(&c, &[("files", "; filename=\"b.pdf\"", &pdf_of(100_000))]).await.expect_error(429);
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(stored_files(api.files.as_ref().unwrap()).len(), 1, "nothing of the refused upload is kept");
+    // Others upload as before.
+    api.upload(&customer("c2"), "c.pdf", &pdf_of(100_000)).await;
 }
 
 async fn oversized_uploads_get_413_and_leave_nothing(db: &TestDatabase) {

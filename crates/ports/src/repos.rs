@@ -213,6 +213,10 @@ pub trait UploadRepository: Send + Sync {
         limit: u32,
     ) -> Result<Vec<UploadKey>, RepoError>;
 
+    /// How many bytes the uploads of `owner` that are attached to nothing
+    /// hold (what a per-user quota counts).
+    async fn unattached_bytes(&self, owner: &UserId) -> Result<u64, RepoError>;
+
     /// Clears the notes of `keys` (their files are gone).
     async fn forget_written_files(&self, keys: &[UploadKey]) -> Result<(), RepoError>;
 }

@@ -673,6 +673,15 @@ impl UploadRepository for InMemoryStore {
             .collect())
     }
 
+    async fn unattached_bytes(&self, owner: &UserId) -> Result<u64, RepoError> {
+        let s = self.lock()?;
+        Ok(s.uploads
+            .iter()
+            .filter(|u| &u.owner.id == owner && u.attached_to.is_none())
+            .map(|u| u.size)
+            .sum())
+    }
+
     async fn forget_written_files(&self, keys: &[UploadKey]) -> Result<(), RepoError> {
         self.lock()?
             .written_files

@@ -56,6 +56,12 @@ pub struct Config {
     /// `TICKETD_DRAIN_SECS`: how long the server keeps serving after SIGTERM,
     /// with readiness at 503, before it stops accepting connections.
     pub drain: Duration,
+    /// `TICKETD_UPLOAD_QUOTA_BYTES`: the most bytes one user's unattached
+    /// uploads may hold.
+    pub upload_quota: u64,
+    /// `TICKETD_UPLOAD_RATE_BYTES_PER_MINUTE`: bytes one user may upload a
+    /// minute (0: no limit).
+    pub upload_rate: u64,
 }
 
 /// Two connections per core: measured at 10^6 tickets on 2 cores (see
@@ -156,6 +162,16 @@ impl Config {
         let retention: u64 = ranged("TICKETD_UPLOAD_RETENTION_SECS", DAY, 1..=365 * DAY)?;
         let sweep: u64 = ranged("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", HOUR, 1..=30 * DAY)?;
         let drain: u64 = ranged("TICKETD_DRAIN_SECS", 5, 0..=300)?;
+        let upload_quota: u64 = ranged(
+            "TICKETD_UPLOAD_QUOTA_BYTES",
+            200 * MIB,
+            1..=1024 * 1024 * MIB,
+        )?;
+        let upload_rate: u64 = ranged(
+            "TICKETD_UPLOAD_RATE_BYTES_PER_MINUTE",
+            200 * MIB,
+            0..=1024 * 1024 * MIB,
+        )?;
         Ok(Self {
             bind: var("TICKETD_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
@@ -177,6 +193,8 @@ impl Config {
             upload_retention: Duration::from_secs(retention),
             upload_sweep_interval: Duration::from_secs(sweep),
             drain: Duration::from_secs(drain),
+            upload_quota,
+            upload_rate,
         })
     }
 
@@ -272,6 +290,8 @@ mod tests {
             upload_retention: Duration::from_secs(1),
             upload_sweep_interval: Duration::from_secs(1),
             drain: Duration::ZERO,
+            upload_quota: 1024,
+            upload_rate: 0,
         };
         assert!(config.jwt_secret().is_err());
     }

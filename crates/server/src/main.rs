@@ -117,6 +117,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         require_uploaded: config.require_uploaded,
         retention: chrono::Duration::from_std(config.upload_retention)
             .context("TICKETD_UPLOAD_RETENTION_SECS is too large")?,
+        max_unattached_bytes: config.upload_quota,
         ..AttachmentPolicy::default()
     };
     let desk = SupportDesk::new(store.clone(), Arc::new(files), Arc::new(SystemClock))
@@ -129,6 +130,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         anonymous_rate: rate(config.anonymous_rate),
         body_timeout: config.client_timeout,
         download_link_ttl: config.download_link_ttl,
+        upload_bytes_per_minute: config.upload_rate,
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.

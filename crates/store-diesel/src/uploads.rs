@@ -205,6 +205,24 @@ impl UploadRepository for Store {
         .await
     }
 
+    async fn unattached_bytes(&self, owner: &UserId) -> Result<u64, RepoError> {
+        let owner = owner.as_str().to_owned();
+        self.read(move |conn| {
+            let unattached = not(exists(
+                ticket_attachments::table
+                    .filter(ticket_attachments::upload_key.eq(uploads::upload_key.nullable())),
+            ));
+            let sizes: Vec<i64> = uploads::table
+                .filter(uploads::owner_id.eq(&owner))
+                .filter(unattached)
+                .select(uploads::size_bytes)
+                .load(conn)
+                .map_err(db_error)?;
+            Ok(sizes.iter().map(|s| u64::try_from(*s).unwrap_or(0)).sum())
+        })
+        .await
+    }
+
     async fn forget_written_files(&self, keys: &[UploadKey]) -> Result<(), RepoError> {
         let keys: Vec<String> = keys.iter().map(|k| k.as_str().to_owned()).collect();
         self.write(move |conn| {

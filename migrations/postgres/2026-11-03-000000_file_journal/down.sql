@@ -1,1 +1,2 @@
+DROP INDEX uploads_owner;
 DROP TABLE written_files;

@@ -6,3 +6,6 @@ CREATE TABLE written_files (
     written_at   TIMESTAMP NOT NULL
 );
 CREATE INDEX written_files_written ON written_files (written_at);
+
+-- A user's uploads not attached yet are counted against a quota.
+CREATE INDEX uploads_owner ON uploads (owner_id);

@@ -100,6 +100,7 @@ pub fn settings() -> HttpSettings {
         anonymous_rate: ticketd_http_actix::RateLimit::OFF,
         body_timeout: std::time::Duration::from_secs(10),
         download_link_ttl: std::time::Duration::from_secs(300),
+        upload_bytes_per_minute: 0,
     }
 }
 
