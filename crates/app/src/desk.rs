@@ -151,20 +151,6 @@ impl SupportDesk {
             .await?)
     }
 
-    /// Stores the answer to a claimed key, for its retries.
-    pub async fn complete_idempotency_key(
-        &self,
-        actor: &Actor,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), AppError> {
-        Ok(self
-            .idempotency
-            .complete(&actor.id, key, status, body)
-            .await?)
-    }
-
     /// Gives a claimed key up, so that a retry runs anew.
     pub async fn release_idempotency_key(&self, actor: &Actor, key: &str) -> Result<(), AppError> {
         Ok(self.idempotency.release(&actor.id, key).await?)

@@ -6,8 +6,8 @@ use ticketd_domain::{
     Visibility,
 };
 use ticketd_ports::{
-    NewAttachment, NewLogEntry, NewMessage, NewTicket, Position, RepoError, StatusChange,
-    TicketFilter, TicketUpdate, TicketView,
+    KeptAnswer, NewAttachment, NewLogEntry, NewMessage, NewTicket, Position, RepoError,
+    StatusChange, TicketFilter, TicketUpdate, TicketView,
 };
 
 use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
@@ -141,6 +141,17 @@ impl SupportDesk {
         actor: &Actor,
         input: OpenTicketInput,
     ) -> Result<TicketView, AppError> {
+        self.open_ticket_keeping(actor, input, None).await
+    }
+
+    /// [`open_ticket`](Self::open_ticket), keeping `answer` with the new
+    /// ticket in one transaction (for a request with an `Idempotency-Key`).
+    pub async fn open_ticket_keeping(
+        &self,
+        actor: &Actor,
+        input: OpenTicketInput,
+        answer: Option<KeptAnswer<TicketView>>,
+    ) -> Result<TicketView, AppError> {
         let (user_id, user_type) = match input.user_id {
             Some(id) if actor.user_type.is_staff() => (id, UserType::Customer),
             Some(id) if id == actor.id => (id, actor.user_type),
@@ -181,6 +192,7 @@ impl SupportDesk {
                 assignee_id: input.assignee_id.clone(),
                 actor: actor.clone(),
                 at,
+                answer: answer.clone(),
             };
             let log = NewLogEntry::new(LogAction::CreatedTicket, actor, at);
             match self.tickets.create_ticket(new, log).await {
@@ -239,6 +251,18 @@ impl SupportDesk {
         id: TicketId,
         input: NewMessageInput,
     ) -> Result<Message, AppError> {
+        self.add_message_keeping(actor, id, input, None).await
+    }
+
+    /// [`add_message`](Self::add_message), keeping `answer` with the message
+    /// in one transaction (for a request with an `Idempotency-Key`).
+    pub async fn add_message_keeping(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        input: NewMessageInput,
+        answer: Option<KeptAnswer<Message>>,
+    ) -> Result<Message, AppError> {
         if input.body.is_none() && input.attachments.is_empty() {
             return Err(AppError::invalid(
                 "message",
@@ -289,6 +313,7 @@ impl SupportDesk {
                 attachments,
                 visibility: input.visibility,
                 at,
+                answer: answer.clone(),
             };
             let mut log = NewLogEntry::new(LogAction::AddedMessage, actor, at);
             log.visibility = input.visibility;

@@ -352,17 +352,19 @@ async fn open_ticket(
     let input = parse_json::<OpenTicketRequest>(&body)?
         .into_input()
         .map_err(ApiError::invalid)?;
-    idempotent(&req, &desk, &user.0, key, &body, async {
-        let view = desk.open_ticket(&user.0, input).await?;
+    let render = |view: &ticketd_ports::TicketView| {
         let details = ticketd_ports::TicketDetails {
-            ticket: view.ticket,
-            category: view.category,
+            ticket: view.ticket.clone(),
+            category: view.category.clone(),
             messages: Vec::new(),
         };
         json_body(
             StatusCode::CREATED,
             &Envelope::ok(TICKET_CREATED, TicketDetailsDto::from(&details)),
         )
+    };
+    idempotent(&req, &desk, &user.0, key, &body, render, |keep| async {
+        Ok(desk.open_ticket_keeping(&user.0, input, keep).await?)
     })
     .await
 }
@@ -409,63 +411,100 @@ fn answer(status: StatusCode, body: String, replayed: bool) -> HttpResponse {
     res.body(body)
 }
 
-/// Runs `work` once per `Idempotency-Key`: a retry of the same request (same
-/// method, path and body) gets the first answer again without a second write;
-/// the same key on another request is 422; a retry while the first is still
-/// being served is 409. A request that fails wrote nothing, so its key is
-/// released and a retry runs anew.
-async fn idempotent(
+/// Serves a write once per `Idempotency-Key`: the first request's answer is
+/// kept in the write's own transaction (`KeptAnswer`), so a retry gets that
+/// answer replayed, even after a crash between the write and the answer
+/// reaching the client, and never writes twice. Without a key, `work` simply
+/// runs.
+async fn idempotent<T, Fut>(
     req: &HttpRequest,
     desk: &SupportDesk,
     actor: &ticketd_domain::Actor,
     key: Option<String>,
     body: &[u8],
-    work: impl std::future::Future<Output = Result<(StatusCode, String), ApiError>>,
-) -> Result<HttpResponse, ApiError> {
+    render: impl Fn(&T) -> Result<(StatusCode, String), ApiError> + Send + Sync + 'static,
+    work: impl FnOnce(Option<ticketd_ports::KeptAnswer<T>>) -> Fut,
+) -> Result<HttpResponse, ApiError>
+where
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     let Some(key) = key else {
-        let (status, body) = work.await?;
+        let made = work(None).await?;
+        let (status, body) = render(&made)?;
         return Ok(answer(status, body, false));
     };
     let mut request = format!("{} {}\n", req.method(), req.path()).into_bytes();
     request.extend_from_slice(body);
     let hash = format!("{:016x}", fnv1a(&request));
-    match desk.claim_idempotency_key(actor, &key, &hash).await? {
-        Claim::Replay { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            return Ok(answer(status, body, true));
-        }
-        Claim::Mismatch => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "This Idempotency-Key was used for a different request; use a new key",
-            ));
-        }
-        Claim::InProgress => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "A request with this Idempotency-Key is being served; retry shortly",
-            ));
-        }
-        Claim::New => {}
+    let claim = desk.claim_idempotency_key(actor, &key, &hash).await?;
+    if let Some(settled) = settled(claim) {
+        return settled;
     }
-    match work.await {
-        Ok((status, body)) => {
-            if let Err(e) = desk
-                .complete_idempotency_key(actor, &key, status.as_u16(), &body)
-                .await
-            {
-                // The write landed; only the memory of the key is lost.
-                log::warn!("could not store the answer to idempotency key {key:?}: {e}");
-            }
+    let render = std::sync::Arc::new(render);
+    let keep = ticketd_ports::KeptAnswer {
+        user: actor.id.clone(),
+        key: key.clone(),
+        render: {
+            let render = render.clone();
+            std::sync::Arc::new(move |made: &T| {
+                render(made)
+                    .map(|(status, body)| (status.as_u16(), body))
+                    .map_err(|e| e.to_string())
+            })
+        },
+    };
+    match work(Some(keep)).await {
+        Ok(made) => {
+            crash_point("after-idempotent-write");
+            let (status, body) = render(&made)?;
             Ok(answer(status, body, false))
         }
         Err(e) => {
+            // Another request with the key may have answered meanwhile (this
+            // one's write was then rolled back): its answer is the answer.
+            if let Ok(Claim::Replay { status, body }) =
+                desk.claim_idempotency_key(actor, &key, &hash).await
+            {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                return Ok(answer(status, body, true));
+            }
             if let Err(release) = desk.release_idempotency_key(actor, &key).await {
                 log::warn!("could not release idempotency key {key:?}: {release}");
             }
             Err(e)
         }
     }
+}
+
+/// What a claim that is not new answers: the kept answer, or an error.
+fn settled(claim: Claim) -> Option<Result<HttpResponse, ApiError>> {
+    match claim {
+        Claim::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            Some(Ok(answer(status, body, true)))
+        }
+        Claim::Mismatch => Some(Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This Idempotency-Key was used for a different request; use a new key",
+        ))),
+        Claim::InProgress => Some(Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "A request with this Idempotency-Key is being served; retry shortly",
+        ))),
+        Claim::New => None,
+    }
+}
+
+/// A place where tests of crash safety stop the process as `kill -9` would
+/// (no destructor, no flush): in debug builds only, when
+/// `TICKETD_TEST_CRASH_AT` names it. Release builds compile it to nothing.
+fn crash_point(name: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("TICKETD_TEST_CRASH_AT").is_ok_and(|at| at == name) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = name;
 }
 
 /// Query parameters of the audit log.
@@ -783,12 +822,14 @@ async fn add_message(
     let input = parse_json::<AddMessageRequest>(&body)?
         .into_input()
         .map_err(ApiError::invalid)?;
-    idempotent(&req, &desk, &user.0, key, &body, async {
-        let message = desk.add_message(&user.0, id, input).await?;
+    let render = |message: &ticketd_domain::Message| {
         json_body(
             StatusCode::OK,
-            &Envelope::ok(MESSAGE_ADDED, AddedMessageDto::from(&message)),
+            &Envelope::ok(MESSAGE_ADDED, AddedMessageDto::from(message)),
         )
+    };
+    idempotent(&req, &desk, &user.0, key, &body, render, |keep| async {
+        Ok(desk.add_message_keeping(&user.0, id, input, keep).await?)
     })
     .await
 }

@@ -21,9 +21,9 @@ pub use clock::{Clock, SystemClock};
 pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
-    LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page,
-    Position, ReadScope, SortField, StatusChange, TicketDetails, TicketFilter, TicketSort,
-    TicketUpdate, TicketView,
+    KeptAnswer, LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket,
+    NewUpload, Page, Position, ReadScope, SortField, StatusChange, TicketDetails, TicketFilter,
+    TicketSort, TicketUpdate, TicketView,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,

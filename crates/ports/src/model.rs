@@ -31,6 +31,35 @@ pub struct NewTicket {
     pub actor: Actor,
     /// When.
     pub at: Timestamp,
+    /// The answer to keep with it for an `Idempotency-Key`, if the request
+    /// has one.
+    pub answer: Option<KeptAnswer<TicketView>>,
+}
+
+/// An answer to keep with a write, in the write's own transaction, for the
+/// retries of the same request (one with an `Idempotency-Key`): the write and
+/// its answer land together or not at all, so a crash between them cannot
+/// make a retry write twice. The key must be claimed and not yet answered
+/// (`IdempotencyStore::claim`); if another request answered it meanwhile, the
+/// write fails with `RepoError::Conflict` and nothing of it is kept.
+#[derive(Clone)]
+pub struct KeptAnswer<T> {
+    /// Whose key.
+    pub user: UserId,
+    /// The key.
+    pub key: String,
+    /// Renders the answer (HTTP status and body) from what the write made.
+    #[allow(clippy::type_complexity)]
+    pub render: std::sync::Arc<dyn Fn(&T) -> Result<(u16, String), String> + Send + Sync>,
+}
+
+impl<T> std::fmt::Debug for KeptAnswer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptAnswer")
+            .field("user", &self.user)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An audit-log entry to store with the change it records. The ticket is the
@@ -107,6 +136,9 @@ pub struct NewMessage {
     pub visibility: Visibility,
     /// When it was received.
     pub at: Timestamp,
+    /// The answer to keep with it for an `Idempotency-Key`, if the request
+    /// has one.
+    pub answer: Option<KeptAnswer<Message>>,
 }
 
 /// A status change that comes with a new message: applied only if the ticket

@@ -163,15 +163,6 @@ pub trait IdempotencyStore: Send + Sync {
         stale_after: chrono::Duration,
     ) -> Result<Claim, RepoError>;
 
-    /// Stores the answer of a claimed request.
-    async fn complete(
-        &self,
-        user: &UserId,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), RepoError>;
-
     /// Gives up a claim (the request failed in a way a retry may fix).
     async fn release(&self, user: &UserId, key: &str) -> Result<(), RepoError>;
 

@@ -96,6 +96,43 @@ impl InMemoryStore {
 }
 
 impl State {
+    /// Fails unless the key of `keep` is claimed and not answered yet.
+    fn answerable<T>(&self, keep: Option<&crate::KeptAnswer<T>>) -> Result<(), RepoError> {
+        let Some(keep) = keep else {
+            return Ok(());
+        };
+        match self
+            .idempotency
+            .iter()
+            .find(|((u, k), _)| u == &keep.user && k == &keep.key)
+        {
+            Some((_, KeyRecord(_, None, _))) => Ok(()),
+            _ => Err(RepoError::Conflict(
+                "the request was answered meanwhile".into(),
+            )),
+        }
+    }
+
+    /// Keeps the answer of `keep` for what the write made.
+    fn keep_answer<T>(
+        &mut self,
+        keep: Option<&crate::KeptAnswer<T>>,
+        made: &T,
+    ) -> Result<(), RepoError> {
+        let Some(keep) = keep else {
+            return Ok(());
+        };
+        let answer = (keep.render)(made).map_err(|e| RepoError::Unexpected(anyhow::anyhow!(e)))?;
+        if let Some((_, KeyRecord(_, slot, _))) = self
+            .idempotency
+            .iter_mut()
+            .find(|((u, k), _)| u == &keep.user && k == &keep.key)
+        {
+            *slot = Some(answer);
+        }
+        Ok(())
+    }
+
     fn ticket(&self, id: TicketId) -> Option<&Ticket> {
         self.tickets.iter().find(|t| t.id == id)
     }
@@ -215,6 +252,7 @@ impl TicketRepository for InMemoryStore {
         if s.tickets.iter().any(|t| t.ref_id == new.ref_id) {
             return Err(RepoError::Conflict("duplicate reference".into()));
         }
+        s.answerable(new.answer.as_ref())?;
         let ticket = Ticket {
             id: TicketId(s.tickets.len() as i64 + 1),
             ref_id: new.ref_id,
@@ -233,6 +271,7 @@ impl TicketRepository for InMemoryStore {
             audit: Audit::new(&new.actor, new.at),
         };
         let view = s.view(&ticket)?;
+        s.keep_answer(new.answer.as_ref(), &view)?;
         s.push_log(ticket.id, log);
         s.tickets.push(ticket);
         Ok(view)
@@ -314,6 +353,7 @@ impl TicketRepository for InMemoryStore {
                 "the ticket's status changed meanwhile".into(),
             ));
         }
+        s.answerable(new.answer.as_ref())?;
         let message_id = MessageId(s.messages.len() as i64 + 1);
         for (i, a) in new.attachments.iter().enumerate() {
             if let Some(key) = &a.upload {
@@ -368,8 +408,12 @@ impl TicketRepository for InMemoryStore {
             audit,
             attachments,
         };
+        s.keep_answer(new.answer.as_ref(), &message)?;
         if let Some(t) = s.tickets.iter_mut().find(|t| t.id == id) {
-            t.audit.touch(&new.sender, new.at);
+            // An internal note changes nothing a customer can read.
+            if new.visibility == Visibility::Public {
+                t.audit.touch(&new.sender, new.at);
+            }
             if let Some(r) = &reopen {
                 t.status = r.to;
                 t.version += 1;
@@ -560,24 +604,6 @@ impl IdempotencyStore for InMemoryStore {
             }
             Some(_) => Ok(Claim::InProgress),
         }
-    }
-
-    async fn complete(
-        &self,
-        user: &UserId,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), RepoError> {
-        let mut s = self.lock()?;
-        if let Some((_, KeyRecord(_, answer, _))) = s
-            .idempotency
-            .iter_mut()
-            .find(|((u, k), _)| u == user && k == key)
-        {
-            *answer = Some((status, body.to_owned()));
-        }
-        Ok(())
     }
 
     async fn release(&self, user: &UserId, key: &str) -> Result<(), RepoError> {

@@ -306,6 +306,7 @@ fn ticket(index: u64, seed: u64, cast: &Cast) -> anyhow::Result<BulkTicket> {
         assignee_id: rng.random_bool(0.7).then(|| agent.id.clone()),
         actor: customer.clone(),
         at: opened,
+        answer: None,
     };
     let answered = opened + Duration::minutes(rng.random_range(5..600));
     let sender = if rng.random_bool(0.6) {
@@ -319,6 +320,7 @@ fn ticket(index: u64, seed: u64, cast: &Cast) -> anyhow::Result<BulkTicket> {
         attachments: Vec::new(),
         visibility: Visibility::Public,
         at: answered,
+        answer: None,
     };
     let mut logs = vec![
         NewLogEntry::new(LogAction::CreatedTicket, customer, opened),

@@ -40,6 +40,39 @@ fn judge(row: &Row, hash: &str) -> Claim {
     }
 }
 
+/// Keeps the answer of `keep` for what a write made, in the write's own
+/// transaction. Only a claimed key that nobody answered yet takes it; else the
+/// write fails (`Conflict`) and is rolled back with it. (On PostgreSQL the
+/// update waits for a concurrent answer to commit, then finds the key answered.)
+pub(crate) fn keep_answer<T>(
+    conn: &mut AnyConnection,
+    keep: Option<&ticketd_ports::KeptAnswer<T>>,
+    made: &T,
+) -> Result<(), RepoError> {
+    let Some(keep) = keep else {
+        return Ok(());
+    };
+    let (status, body) =
+        (keep.render)(made).map_err(|e| RepoError::Unexpected(anyhow::anyhow!(e)))?;
+    let answered = diesel::update(
+        keys::table
+            .find((keep.user.as_str(), keep.key.as_str()))
+            .filter(keys::status_code.is_null()),
+    )
+    .set((
+        keys::status_code.eq(Some(i32::from(status))),
+        keys::response.eq(Some(body)),
+    ))
+    .execute(conn)
+    .map_err(db_error)?;
+    if answered == 0 {
+        return Err(RepoError::Conflict(
+            "the request was answered meanwhile".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl IdempotencyStore for Store {
     async fn claim(
@@ -89,27 +122,6 @@ impl IdempotencyStore for Store {
             }
             other => other,
         }
-    }
-
-    async fn complete(
-        &self,
-        user: &UserId,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), RepoError> {
-        let (user, key, body) = (user.as_str().to_owned(), key.to_owned(), body.to_owned());
-        self.write(move |conn| {
-            diesel::update(keys::table.find((&user, &key)))
-                .set((
-                    keys::status_code.eq(Some(i32::from(status))),
-                    keys::response.eq(Some(body)),
-                ))
-                .execute(conn)
-                .map_err(db_error)?;
-            Ok(())
-        })
-        .await
     }
 
     async fn release(&self, user: &UserId, key: &str) -> Result<(), RepoError> {

@@ -476,9 +476,11 @@ impl TicketRepository for Store {
                 .map_err(db_error)?;
             let id = TicketId(id);
             insert_log(conn, id, &log)?;
-            load_view(conn, id)?.ok_or_else(|| {
+            let view = load_view(conn, id)?.ok_or_else(|| {
                 RepoError::Unexpected(anyhow::anyhow!("ticket {id} vanished after insert"))
-            })
+            })?;
+            crate::idempotency::keep_answer(conn, new.answer.as_ref(), &view)?;
+            Ok(view)
         })
         .await
     }
@@ -579,7 +581,9 @@ impl TicketRepository for Store {
                 .into_iter()
                 .map(AttachmentRow::into_domain)
                 .collect::<Result<Vec<_>, _>>()?;
-            row.into_domain(attachments)
+            let message = row.into_domain(attachments)?;
+            crate::idempotency::keep_answer(conn, new.answer.as_ref(), &message)?;
+            Ok(message)
         })
         .await
     }

@@ -80,6 +80,7 @@ async fn ticket(
         assignee_id: None,
         actor: actor.clone(),
         at,
+        answer: None,
     };
     db.store
         .create_ticket(new, log(LogAction::CreatedTicket, &actor, at))
@@ -108,6 +109,7 @@ fn message(actor: &Actor, text: &str, files: &[&str]) -> NewMessage {
             .collect(),
         visibility: Visibility::Public,
         at: t0() + Duration::minutes(5),
+        answer: None,
     }
 }
 
@@ -149,6 +151,7 @@ fn attaching(actor: &Actor, key: &UploadKey, visibility: Visibility) -> NewMessa
         }],
         visibility,
         at: t0() + Duration::minutes(5),
+        answer: None,
     }
 }
 
@@ -302,6 +305,7 @@ async fn a_created_ticket_reads_back_field_for_field(db: &TestDatabase) {
         assignee_id: None,
         actor: agent.clone(),
         at: t0(),
+        answer: None,
     };
     let created = db.store.create_ticket(new, log(LogAction::CreatedTicket, &agent, t0())).await.unwrap();
     let read = db.store.get_ticket(created.ticket.id).await.unwrap().unwrap();
@@ -339,6 +343,7 @@ async fn a_duplicate_reference_is_a_conflict(db: &TestDatabase) {
         assignee_id: None,
         actor: c.clone(),
         at: t0(),
+        answer: None,
     };
     db.store.create_ticket(make(), log(LogAction::CreatedTicket, &c, t0())).await.unwrap();
     let again = db.store.create_ticket(make(), log(LogAction::CreatedTicket, &c, t0())).await;

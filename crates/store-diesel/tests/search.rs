@@ -115,6 +115,7 @@ async fn seed(store: &Store) -> Seeded {
             assignee_id: None,
             actor: customer.clone(),
             at,
+            answer: None,
         };
         let log = NewLogEntry::new(LogAction::CreatedTicket, &customer, at);
         let view = store.create_ticket(new, log).await.unwrap();
