@@ -40,6 +40,90 @@ impl ClientSocket {
     }
 }
 
+impl ClientSocket {
+    /// Whether the connection's send buffer is full: the client is not taking
+    /// what the server writes.
+    #[cfg(unix)]
+    fn cannot_take_writes(stream: &TcpStream) -> bool {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        let mut fds = [PollFd::new(stream, PollFlags::OUT)];
+        let now = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        match poll(&mut fds, Some(&now)) {
+            Ok(_) => !fds[0]
+                .revents()
+                .intersects(PollFlags::OUT | PollFlags::ERR | PollFlags::HUP),
+            Err(_) => false,
+        }
+    }
+
+    /// Closes the connection once its client has taken none of the server's
+    /// writes for `stall` (see [`close_when_writes_stall`]). Runs until the
+    /// connection ends.
+    pub fn close_when_writes_stall(
+        &self,
+        stall: Duration,
+    ) -> impl std::future::Future<Output = ()> + 'static {
+        close_when_writes_stall(Arc::downgrade(&self.0), stall)
+    }
+}
+
+/// How often the write watchdog looks at a connection.
+const WATCH_WRITES_EVERY: Duration = Duration::from_millis(250);
+/// How long a client may leave its answers untaken while more of its
+/// requests wait to be read.
+const PILING_UP_AFTER: Duration = Duration::from_secs(1);
+
+/// Whether bytes the client sent wait to be read.
+fn has_unread_input(stream: &TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(stream.peek(&mut byte), Ok(n) if n > 0)
+}
+
+/// A client that sends requests and never reads the answers (pipelining a
+/// megabyte of them, say) leaves the server unable to write; actix-http then
+/// polls that connection without pause (a worker at 100% CPU for as long as
+/// the client keeps it open; see docs/upstream-actix-pipelining.md). This
+/// watchdog closes such a connection once nothing could be written for a
+/// second while more requests wait, or for `stall` in any case. A client that
+/// reads, however slowly, keeps its connection. It holds the socket weakly:
+/// it ends with the connection.
+async fn close_when_writes_stall(socket: std::sync::Weak<TcpStream>, stall: Duration) {
+    let mut blocked = Duration::ZERO;
+    loop {
+        actix_web::rt::time::sleep(WATCH_WRITES_EVERY).await;
+        let Some(stream) = socket.upgrade() else {
+            return;
+        };
+        #[cfg(unix)]
+        let full = ClientSocket::cannot_take_writes(&stream);
+        #[cfg(not(unix))]
+        let full = false;
+        blocked = if full {
+            blocked + WATCH_WRITES_EVERY
+        } else {
+            Duration::ZERO
+        };
+        // More requests waiting behind answers the client does not take: a
+        // pipelining client that never reads. Let it go after a second.
+        let piling_up = blocked >= PILING_UP_AFTER && has_unread_input(&stream);
+        if blocked >= stall || piling_up {
+            log::info!(
+                "closing a connection whose client took none of its answers for {blocked:?}{}",
+                if piling_up {
+                    " while sending more requests"
+                } else {
+                    ""
+                }
+            );
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+    }
+}
+
 /// How often a waiting request looks at its client.
 const LOOK_EVERY: Duration = Duration::from_millis(100);
 

@@ -137,9 +137,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let stop_signal = stop_signal()?;
     let shared = HttpShared::new(&settings);
     let draining = shared.draining.clone();
+    // A client that takes none of its answers for as long as a client may take
+    // to send a request is let go.
+    let stall_after = config.client_timeout;
     let mut server =
         HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, shared.clone()))
-            .on_connect(watch_client)
+            .on_connect(move |connection, data| watch_client(connection, data, stall_after))
             .disable_signals()
             .client_request_timeout(config.client_timeout);
     if let Some(workers) = config.workers {
@@ -173,19 +176,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// Keeps a second handle on each connection's socket, so that a request can
-/// tell that its client left (see `ClientSocket`).
-fn watch_client(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+/// tell that its client left, and closes the connection when its client takes
+/// none of the answers for `stall` (see `ClientSocket`).
+fn watch_client(
+    connection: &dyn std::any::Any,
+    data: &mut actix_web::dev::Extensions,
+    stall: std::time::Duration,
+) {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
         if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
             && let Ok(fd) = socket.as_fd().try_clone_to_owned()
         {
-            data.insert(ClientSocket::new(std::net::TcpStream::from(fd)));
+            let client = ClientSocket::new(std::net::TcpStream::from(fd));
+            actix_web::rt::spawn(client.close_when_writes_stall(stall));
+            data.insert(client);
         }
     }
     #[cfg(not(unix))]
-    let _ = (connection, data);
+    let _ = (connection, data, stall);
 }
 
 /// Resolves on the first SIGTERM or SIGINT (Ctrl-C).
