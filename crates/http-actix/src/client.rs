@@ -60,7 +60,7 @@ impl ClientSocket {
     }
 
     /// Closes the connection once its client has taken none of the server's
-    /// writes for `stall` (see [`close_when_writes_stall`]). Runs until the
+    /// writes for `stall` (see the watchdog below). Runs until the
     /// connection ends.
     pub fn close_when_writes_stall(
         &self,

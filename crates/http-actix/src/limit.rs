@@ -131,7 +131,7 @@ const ADDRESS_SLOTS: u64 = 65_536;
 const TIDY_ABOVE: usize = 10_000;
 
 /// Token buckets by caller: per user for requests with a valid token, per
-/// client address (hashed to one of [`ADDRESS_SLOTS`]) for the others.
+/// client address (hashed to one of 65,536 buckets) for the others.
 pub struct RateLimiter<C: Clock = DefaultClock> {
     users: Option<Buckets<String, C>>,
     /// Uploaded bytes per user, in KiB.
