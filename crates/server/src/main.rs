@@ -243,7 +243,9 @@ fn init_logging() {
         .format(|buf, record| {
             let ts = buf.timestamp_seconds();
             let (level, target, args) = (record.level(), record.target(), record.args());
-            match current_request_id() {
+            // Database work runs on blocking threads: the store carries the
+            // request's id there.
+            match current_request_id().or_else(ticketd_store_diesel::log_context) {
                 Some(id) => writeln!(buf, "[{ts} {level} {target}] request_id={id} {args}"),
                 None => writeln!(buf, "[{ts} {level} {target}] {args}"),
             }
@@ -262,6 +264,7 @@ fn keep_created_files_private() {
 fn main() -> anyhow::Result<()> {
     keep_created_files_private();
     init_logging();
+    ticketd_store_diesel::carry_log_context(current_request_id);
     let cli = Cli::parse();
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {

@@ -432,3 +432,43 @@ fn two_installations_sharing_a_storage_never_sweep_each_others_files() {
         assert_eq!((status, bytes.as_slice()), (200, &b"%PDF-1.7\nkept\n"[..]));
     }
 }
+
+/// A conflict with stored data answers a stable message; the database's own
+/// words go to the log, on the line of the request that caused them.
+#[test]
+fn a_conflicts_database_detail_is_logged_with_its_request_id_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_logging(dir.path(), None, &[("RUST_LOG", "warn")], log);
+    let admin = token(dir.path(), "admin1", "admin");
+    let create = |id: &str| {
+        let body = r#"{"categoryName":"Billing"}"#;
+        exchange(
+            server.port,
+            &format!(
+                "POST /backend/api/support-ticket/categories HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+                 Authorization: Bearer {admin}\r\nX-Request-Id: {id}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\n\r\n",
+                body.len()
+            ),
+            body.as_bytes(),
+        )
+    };
+    assert_eq!(create("first-billing").0, 201);
+    let (status, _, body) = create("second-billing");
+    assert_eq!(status, 409);
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.contains("already exists"), "{body}");
+    assert!(
+        !body.to_lowercase().contains("unique") && !body.contains("ticket_categories"),
+        "{body}"
+    );
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    let line = logged
+        .lines()
+        .find(|l| l.contains("conflicted with stored data"))
+        .unwrap_or_else(|| panic!("no log line for the conflict in:\n{logged}"));
+    assert!(line.contains("request_id=second-billing"), "{line}");
+}

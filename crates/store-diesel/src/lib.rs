@@ -328,6 +328,28 @@ impl<T> Caller<'_, T> {
     }
 }
 
+/// Where the caller's log context (a request id) comes from, if the server
+/// said (see [`carry_log_context`]).
+static LOG_CONTEXT_SOURCE: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
+
+thread_local! {
+    /// The log context of the work this blocking thread runs now.
+    static LOG_CONTEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes the store's own log lines carry the context of the request they
+/// serve: `source` is read where the work is queued (in the request's task),
+/// and [`log_context`] gives it back on the blocking thread that runs it.
+pub fn carry_log_context(source: fn() -> Option<String>) {
+    let _ = LOG_CONTEXT_SOURCE.set(source);
+}
+
+/// The log context of the database work running on this thread, if any (for
+/// a logger's format, beside the request's own).
+pub fn log_context() -> Option<String> {
+    LOG_CONTEXT.with(|c| c.borrow().clone())
+}
+
 /// Runs `work` on a blocking thread and waits for its result. Work whose
 /// caller stopped waiting (its request was dropped) before it took a
 /// connection is skipped, so that it does not delay the requests behind it.
@@ -337,13 +359,16 @@ where
     F: FnOnce(&Caller<'_, Result<T, RepoError>>) -> Result<T, RepoError> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let context = LOG_CONTEXT_SOURCE.get().and_then(|source| source());
     // The handle is not awaited: the answer comes through the channel, and a
     // task that panics drops its sender, which the receiver reports.
     drop(tokio::task::spawn_blocking(move || {
         if tx.is_closed() {
             return;
         }
+        LOG_CONTEXT.with(|c| *c.borrow_mut() = context);
         let result = work(&Caller(&tx));
+        LOG_CONTEXT.with(|c| *c.borrow_mut() = None);
         let _ = tx.send(result);
     }));
     rx.await
