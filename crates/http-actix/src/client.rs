@@ -4,7 +4,7 @@
 //! handler waits (it reads the socket only between requests). Under overload
 //! that leaves database work queued for answers nobody will read, delaying
 //! the requests behind it. The server keeps a second handle on each
-//! connection's socket ([`ClientSocket`], set up in `HttpServer::on_connect`);
+//! connection's socket ([`ClientSocket`], set up when the server accepts it);
 //! [`until_gone`] resolves when the client has closed it, and the middleware
 //! then drops the handler, whose queued database work is skipped.
 //!

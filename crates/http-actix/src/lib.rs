@@ -17,6 +17,7 @@ mod input;
 mod limit;
 mod observe;
 mod openapi;
+mod raw_errors;
 mod routes;
 
 use actix_web::body::MessageBody;
@@ -34,6 +35,7 @@ pub use input::BodyLimit;
 pub use limit::{RateLimit, RateLimiter};
 pub use observe::{Metrics, current_request_id};
 pub use openapi::OPENAPI_PATH;
+pub use raw_errors::EnvelopedStream;
 pub use routes::PREFIX;
 
 /// The header carrying each request's id.

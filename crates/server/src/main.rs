@@ -5,14 +5,14 @@ mod seed;
 
 use std::sync::Arc;
 
-use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use ticketd_app::{AttachmentPolicy, SupportDesk};
 use ticketd_domain::{Actor, UserId, UserType};
 use ticketd_files::ObjectFiles;
 use ticketd_http_actix::{
-    ClientSocket, HttpSettings, HttpShared, JwtKeys, RateLimit, build_app, current_request_id,
+    ClientSocket, EnvelopedStream, HttpSettings, HttpShared, JwtKeys, RateLimit, build_app,
+    current_request_id,
 };
 use ticketd_ports::SystemClock;
 use ticketd_store_diesel::{Store, StoreOptions};
@@ -140,20 +140,47 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // A client that takes none of its answers for as long as a client may take
     // to send a request is let go.
     let stall_after = config.client_timeout;
-    let mut server =
-        HttpServer::new(move || build_app(desk.clone(), keys.clone(), settings, shared.clone()))
-            .on_connect(move |connection, data| watch_client(connection, data, stall_after))
-            .disable_signals()
-            .client_request_timeout(config.client_timeout);
-    if let Some(workers) = config.workers {
-        server = server.workers(workers);
-    }
-    let server = server
-        .bind(&config.bind)
+    // actix-web's HttpServer, assembled by hand so that each connection can
+    // be wrapped: the answers actix-http writes itself (400 for bytes that are
+    // not HTTP, 431 for oversized headers) then get the JSON envelope too.
+    let listener = std::net::TcpListener::bind(&config.bind)
         .with_context(|| format!("binding {}", config.bind))?;
-    for addr in server.addrs() {
-        log::info!("serving on http://{addr} (Swagger UI at http://{addr}/swagger-ui/)");
+    let addr = listener.local_addr().context("reading the bound address")?;
+    log::info!("serving on http://{addr} (Swagger UI at http://{addr}/swagger-ui/)");
+    let mut builder = actix_server::Server::build().disable_signals();
+    if let Some(workers) = config.workers {
+        builder = builder.workers(workers);
     }
+    let shutdown = builder.graceful_shutdown_signal();
+    let client_timeout = config.client_timeout;
+    let server = builder
+        .listen("ticketd", listener, move || {
+            use actix_service::{ServiceFactoryExt as _, fn_service, map_config};
+            use actix_web::dev::AppConfig;
+            let app = build_app(desk.clone(), keys.clone(), settings, shared.clone());
+            let app = actix_service::IntoServiceFactory::into_factory(app)
+                .map_err(|err: actix_web::Error| err.error_response());
+            let shutdown = shutdown.clone();
+            let http = actix_http::HttpService::build()
+                .client_request_timeout(client_timeout)
+                .local_addr(addr)
+                .graceful_shutdown_signal(move || {
+                    let signal = shutdown.clone();
+                    async move { signal.notified().await }
+                })
+                .on_connect_ext(
+                    move |io: &EnvelopedStream<actix_web::rt::net::TcpStream>, data| {
+                        watch_client(io.get_ref(), data, stall_after)
+                    },
+                )
+                .h1(map_config(app, |_| AppConfig::default()));
+            fn_service(|io: actix_web::rt::net::TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                Ok::<_, actix_http::error::DispatchError>((EnvelopedStream::new(io), peer))
+            })
+            .and_then(http)
+        })
+        .with_context(|| format!("serving on {addr}"))?;
     let server = server.run();
     let handle = server.handle();
     let drain = config.drain;
@@ -179,23 +206,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// tell that its client left, and closes the connection when its client takes
 /// none of the answers for `stall` (see `ClientSocket`).
 fn watch_client(
-    connection: &dyn std::any::Any,
+    socket: &actix_web::rt::net::TcpStream,
     data: &mut actix_web::dev::Extensions,
     stall: std::time::Duration,
 ) {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
-        if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
-            && let Ok(fd) = socket.as_fd().try_clone_to_owned()
-        {
+        if let Ok(fd) = socket.as_fd().try_clone_to_owned() {
             let client = ClientSocket::new(std::net::TcpStream::from(fd));
             actix_web::rt::spawn(client.close_when_writes_stall(stall));
             data.insert(client);
         }
     }
     #[cfg(not(unix))]
-    let _ = (connection, data, stall);
+    let _ = (socket, data, stall);
 }
 
 /// Resolves on the first SIGTERM or SIGINT (Ctrl-C).

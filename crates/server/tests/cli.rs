@@ -300,3 +300,43 @@ fn a_client_too_slow_with_its_body_gets_408() {
     );
     assert!(body.contains(r#""data":[]"#), "{body}");
 }
+
+/// The answers actix-http writes before any route sees the request carry the
+/// JSON error envelope like every other answer.
+#[test]
+fn answers_of_the_http_layer_itself_carry_the_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), None);
+    let huge = "a".repeat(200 * 1024);
+    let cases = [
+        ("GARBAGE\r\n\r\n".to_owned(), 400),
+        ("GET /health HTTP/9.9\r\n\r\n".to_owned(), 400),
+        (
+            format!("GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {huge}\r\n\r\n"),
+            431,
+        ),
+    ];
+    for (request, status) in cases {
+        let raw = support::exchange_lossy(server.port, &request, b"");
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("no answer: {text:?}"));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{head}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"));
+        assert_eq!(json["status"], serde_json::json!(0), "{body}");
+        assert!(json["data"].is_null(), "{body}");
+        assert!(
+            json["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+    // Ordinary answers are untouched.
+    assert_eq!(http(server.port, "GET", "/health", None, None).0, 200);
+}
