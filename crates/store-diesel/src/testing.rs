@@ -27,8 +27,8 @@ pub struct TestDatabase {
     pub store: Store,
     /// The URL the store was opened with.
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
+    /// The database itself (dropped after the store, which it outlives).
+    _database: EmptyDatabase,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -49,46 +49,23 @@ fn unique_name() -> String {
 impl TestDatabase {
     /// A new SQLite file in a temporary folder.
     pub fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let url = dir.path().join("test.db").to_string_lossy().into_owned();
-        let store = Store::open(&url, &StoreOptions::default()).expect("open SQLite");
-        Self {
-            store,
-            url,
-            _dir: Some(dir),
-            postgres: None,
-        }
+        Self::migrated(EmptyDatabase::sqlite())
     }
 
     /// A new database on the test PostgreSQL server, or `None` (after saying so
     /// on the terminal) when no server is configured.
     pub fn postgres(test: &str) -> Option<Self> {
-        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
-            assert!(
-                std::env::var(REQUIRE_POSTGRES_VAR).as_deref() != Ok("1"),
-                "{REQUIRE_POSTGRES_VAR}=1 but {POSTGRES_URL_VAR} is not set"
-            );
-            // Written past the test harness's capture on purpose: a skipped
-            // PostgreSQL test must be visible.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test} on PostgreSQL: {POSTGRES_URL_VAR} is not set"
-            );
-            return None;
-        };
-        let name = unique_name();
-        let mut admin = PgConnection::establish(&admin_url).expect("connect to test PostgreSQL");
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
-        let url = with_database(&admin_url, &name);
-        let store = Store::open(&url, &StoreOptions::default()).expect("open PostgreSQL");
-        Some(Self {
+        EmptyDatabase::postgres(test).map(Self::migrated)
+    }
+
+    /// The store over `database`, migrated.
+    fn migrated(database: EmptyDatabase) -> Self {
+        let store = Store::open(&database.url, &StoreOptions::default()).expect("open the store");
+        Self {
             store,
-            url,
-            _dir: None,
-            postgres: Some((admin_url, name)),
-        })
+            url: database.url.clone(),
+            _database: database,
+        }
     }
 
     /// Runs SQL statements directly, to set up states the API cannot make.
@@ -123,12 +100,6 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        drop_database(self.postgres.as_ref());
-    }
-}
-
 /// A database nobody has opened yet (no tables), removed when dropped: for
 /// tests of what happens when instances start on it.
 pub struct EmptyDatabase {
@@ -150,14 +121,16 @@ impl EmptyDatabase {
         }
     }
 
-    /// A new, empty database on the test PostgreSQL server, or `None` when
-    /// no server is configured (see [`TestDatabase::postgres`]).
+    /// A new, empty database on the test PostgreSQL server, or `None` (after
+    /// saying so on the terminal) when no server is configured.
     pub fn postgres(test: &str) -> Option<Self> {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
             assert!(
                 std::env::var(REQUIRE_POSTGRES_VAR).as_deref() != Ok("1"),
                 "{REQUIRE_POSTGRES_VAR}=1 but {POSTGRES_URL_VAR} is not set"
             );
+            // Written past the test harness's capture on purpose: a skipped
+            // PostgreSQL test must be visible.
             let _ = writeln!(
                 std::io::stderr(),
                 "SKIPPED {test} on PostgreSQL: {POSTGRES_URL_VAR} is not set"
@@ -179,15 +152,11 @@ impl EmptyDatabase {
 
 impl Drop for EmptyDatabase {
     fn drop(&mut self) {
-        drop_database(self.postgres.as_ref());
-    }
-}
-
-fn drop_database(postgres: Option<&(String, String)>) {
-    if let Some((admin_url, name)) = postgres
-        && let Ok(mut admin) = PgConnection::establish(admin_url)
-    {
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
     }
 }
 
