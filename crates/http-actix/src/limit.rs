@@ -83,20 +83,25 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> Buckets<K, C> {
         })
     }
 
-    fn check(&self, key: &K, clock: &C) -> Decision {
-        match self.limiter.check_key(key) {
-            Ok(state) => Decision::Allow {
+    /// Takes `n` tokens from the bucket of `key`.
+    fn take(&self, key: &K, n: NonZeroU32, clock: &C) -> Decision {
+        match self.limiter.check_key_n(key, n) {
+            Ok(Ok(state)) => Decision::Allow {
                 limit: self.burst,
                 remaining: state.remaining_burst_capacity(),
             },
-            Err(not_until) => {
+            Ok(Err(not_until)) => {
                 let wait = not_until.wait_time_from(clock.now());
                 Decision::Deny {
                     limit: self.burst,
-                    retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                    retry_after: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
                 }
-                .at_least_a_second()
             }
+            // More at once than the bucket ever holds: a minute at the most.
+            Err(_) => Decision::Deny {
+                limit: self.burst,
+                retry_after: 60,
+            },
         }
     }
 
@@ -108,18 +113,6 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> Buckets<K, C> {
 
     fn len(&self) -> usize {
         self.limiter.len()
-    }
-}
-
-impl Decision {
-    fn at_least_a_second(self) -> Self {
-        match self {
-            Decision::Deny { limit, retry_after } => Decision::Deny {
-                limit,
-                retry_after: retry_after.max(1),
-            },
-            other => other,
-        }
     }
 }
 
@@ -190,25 +183,7 @@ impl<C: Clock + Clone> RateLimiter<C> {
         let Some(n) = NonZeroU32::new(kib) else {
             return Decision::Unlimited;
         };
-        match buckets.limiter.check_key_n(&user.to_owned(), n) {
-            Ok(Ok(state)) => Decision::Allow {
-                limit: buckets.burst,
-                remaining: state.remaining_burst_capacity(),
-            },
-            Ok(Err(not_until)) => {
-                let wait = not_until.wait_time_from(self.clock.now());
-                Decision::Deny {
-                    limit: buckets.burst,
-                    retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-                }
-                .at_least_a_second()
-            }
-            // More at once than the bucket ever holds: a minute at the most.
-            Err(_) => Decision::Deny {
-                limit: buckets.burst,
-                retry_after: 60,
-            },
-        }
+        buckets.take(&user.to_owned(), n, &self.clock)
     }
 
     /// Takes one request from the bucket of a user (`Some(user id)`) or a
@@ -217,11 +192,15 @@ impl<C: Clock + Clone> RateLimiter<C> {
         match (user, &self.users, &self.anonymous) {
             (Some(id), Some(users), _) => {
                 self.tidy_now_and_then(users);
-                users.check(&id.to_owned(), &self.clock)
+                users.take(&id.to_owned(), NonZeroU32::MIN, &self.clock)
             }
             (None, _, Some(anonymous)) => {
                 let slot = self.addresses.hash_one(address) % ADDRESS_SLOTS;
-                anonymous.check(&u16::try_from(slot).unwrap_or(u16::MAX), &self.clock)
+                anonymous.take(
+                    &u16::try_from(slot).unwrap_or(u16::MAX),
+                    NonZeroU32::MIN,
+                    &self.clock,
+                )
             }
             _ => Decision::Unlimited,
         }
