@@ -159,19 +159,20 @@ fn settings_out_of_range_stop_the_start_naming_the_setting() {
     }
 }
 
+/// Sends SIGTERM to `server`.
+#[cfg(unix)]
+fn send_sigterm(server: &Server) {
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start_with(dir.path(), None, &[("TICKETD_DRAIN_SECS", "1")]);
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    send_sigterm(&server);
     let status = server.wait_for_exit(Duration::from_secs(30));
     assert!(status.success(), "{status}");
 }
@@ -197,14 +198,7 @@ fn sigterm_lets_a_request_in_flight_finish_then_exits_zero() {
     );
     stream.write_all(request.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    send_sigterm(&server);
     std::thread::sleep(Duration::from_millis(300));
     assert!(
         server.child.try_wait().unwrap().is_none(),
@@ -234,15 +228,8 @@ fn sigterm_turns_readiness_off_and_keeps_serving_for_the_drain_period() {
     let mut server = Server::start_with(dir.path(), None, &[("TICKETD_DRAIN_SECS", "3")]);
     let admin = token(dir.path(), "admin1", "admin");
     assert_eq!(http(server.port, "GET", "/ready", None, None).0, 200);
-    let pid = server.child.id().to_string();
     let signalled = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    send_sigterm(&server);
     std::thread::sleep(Duration::from_millis(300));
     let (status, body) = http(server.port, "GET", "/ready", None, None);
     assert_eq!(status, 503, "{body}");
