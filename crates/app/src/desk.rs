@@ -19,7 +19,7 @@ pub const DEFAULT_LIMIT: u32 = 10;
 /// The most rows a list gives; larger limits are served as this.
 pub const MAX_LIMIT: u32 = 100;
 /// The most attachments one message may carry.
-pub const MAX_ATTACHMENTS: usize = 10;
+pub const MAX_ATTACHMENTS: usize = ticketd_domain::rules::MAX_ATTACHMENTS as usize;
 
 /// The support desk: every use case, over the storage ports.
 #[derive(Clone)]

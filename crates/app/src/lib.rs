@@ -21,5 +21,5 @@ pub use paging::{
     COUNT_CAP, Count, Cursor, CursorError, ListOrder, ListPage, MAX_OFFSET, PageRequest,
 };
 pub use sniff::{ACCEPTED_TYPES, sniff_content_type};
-pub use tickets::{NewMessageInput, OpenTicketInput, TicketChanges};
+pub use tickets::{AttachmentInput, NewMessageInput, OpenTicketInput, TicketChanges};
 pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport, UploadBatch};

@@ -1,13 +1,13 @@
 //! Ticket use cases: open, list, add messages, change fields, delete, restore.
 
 use ticketd_domain::{
-    Actor, CategoryId, ChangedField, Description, FieldChange, LogAction, Message, MessageBody,
-    Priority, RefId, Subject, TicketId, TicketStatus, TransitionError, UserId, UserType,
-    Visibility,
+    Actor, CategoryId, ChangedField, Description, FieldChange, FileName, FilePath, LogAction,
+    Message, MessageBody, Priority, RefId, Subject, TicketId, TicketStatus, TransitionError,
+    UserId, UserType, Visibility,
 };
 use ticketd_ports::{
-    KeptAnswer, NewAttachment, NewLogEntry, NewMessage, NewTicket, Position, RepoError,
-    StatusChange, TicketFilter, TicketUpdate, TicketView,
+    KeptAnswer, NewLogEntry, NewMessage, NewTicket, Position, RepoError, StatusChange,
+    TicketFilter, TicketUpdate, TicketView,
 };
 
 use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
@@ -39,9 +39,18 @@ pub struct NewMessageInput {
     /// The text, if any.
     pub body: Option<MessageBody>,
     /// The files, if any.
-    pub attachments: Vec<NewAttachment>,
+    pub attachments: Vec<AttachmentInput>,
     /// Public, or an internal note (staff only).
     pub visibility: Visibility,
+}
+
+/// A file to attach, as the sender names it: the upload call's `filePath`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInput {
+    /// The name to show.
+    pub file_name: FileName,
+    /// Where the file lives.
+    pub file_path: FilePath,
 }
 
 /// Changes asked of a ticket; `None` leaves a field as it is.

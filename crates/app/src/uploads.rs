@@ -216,7 +216,7 @@ impl SupportDesk {
     pub(crate) async fn resolve_attachments(
         &self,
         actor: &Actor,
-        attachments: &[NewAttachment],
+        attachments: &[crate::AttachmentInput],
     ) -> Result<Vec<NewAttachment>, AppError> {
         let mut errors = Vec::new();
         let mut resolved = Vec::with_capacity(attachments.len());
@@ -399,7 +399,7 @@ impl UploadBatch {
             file_name: file.name,
             content_type: content_type.to_owned(),
             size: file.size,
-            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: hex::encode(digest),
             at: self.desk.clock.now(),
         });
         Ok(())

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use ticketd_app::{
-    AppError, AttachmentPolicy, MAX_OFFSET, NewMessageInput, OpenTicketInput, PageRequest,
-    SupportDesk, TicketChanges,
+    AppError, AttachmentInput, AttachmentPolicy, MAX_OFFSET, NewMessageInput, OpenTicketInput,
+    PageRequest, SupportDesk, TicketChanges,
 };
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
@@ -15,7 +15,7 @@ use ticketd_domain::{
     Visibility,
 };
 use ticketd_ports::testing::{InMemoryFiles, InMemoryStore};
-use ticketd_ports::{Clock, NewAttachment, SortField, TicketFilter, TicketSort, TicketView};
+use ticketd_ports::{Clock, SortField, TicketFilter, TicketSort, TicketView};
 
 struct FixedClock(Timestamp);
 
@@ -465,10 +465,9 @@ async fn an_empty_or_oversized_message_is_refused_without_writing() {
         w.desk.add_message(&c, id, empty).await,
         Err(AppError::Invalid(_))
     ));
-    let one = NewAttachment {
+    let one = AttachmentInput {
         file_name: FileName::parse("a.pdf").unwrap(),
         file_path: FilePath::parse("/uploads/a.pdf").unwrap(),
-        upload: None,
     };
     let eleven = NewMessageInput {
         body: None,
@@ -602,15 +601,14 @@ async fn upload(w: &World, who: &Actor, name: &str, bytes: &[u8]) -> Upload {
     try_upload(w, who, name, bytes).await.unwrap()
 }
 
-fn attach(name: &str, upload: &Upload) -> NewAttachment {
-    NewAttachment {
+fn attach(name: &str, upload: &Upload) -> AttachmentInput {
+    AttachmentInput {
         file_name: FileName::parse(name).unwrap(),
         file_path: upload.file_path(),
-        upload: None,
     }
 }
 
-fn files_message(attachments: Vec<NewAttachment>) -> NewMessageInput {
+fn files_message(attachments: Vec<AttachmentInput>) -> NewMessageInput {
     NewMessageInput {
         body: None,
         attachments,
@@ -688,10 +686,9 @@ async fn only_the_senders_own_unattached_uploads_can_be_attached() {
     let id = open(&w, &c1, "Refund").await;
     let mine = upload(&w, &c1, "mine.pdf", PDF).await;
     let theirs = upload(&w, &c2, "theirs.pdf", PDF).await;
-    let unknown = NewAttachment {
+    let unknown = AttachmentInput {
         file_name: FileName::parse("x.pdf").unwrap(),
         file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
-        upload: None,
     };
     let e = w
         .desk
@@ -748,10 +745,9 @@ async fn with_the_check_off_older_paths_are_kept_and_uploads_still_linked() {
     let id = open(&w, &c1, "Refund").await;
     let mine = upload(&w, &c1, "mine.pdf", PDF).await;
     let theirs = upload(&w, &customer("c2"), "theirs.pdf", PDF).await;
-    let legacy = NewAttachment {
+    let legacy = AttachmentInput {
         file_name: FileName::parse("attachment1.pdf").unwrap(),
         file_path: FilePath::parse("/uploads/attachment1.pdf").unwrap(),
-        upload: None,
     };
     let m = desk
         .add_message(

@@ -1,4 +1,4 @@
-use crate::error::{ValidationError, check_len};
+use crate::error::ValidationError;
 
 /// The kind of user acting: it decides what the user may see and do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,7 +64,7 @@ impl UserId {
     /// Checks and wraps a user id.
     pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
         let s = s.into();
-        check_len(&s, 1, 128)?;
+        crate::rules::USER_ID.check_len(&s)?;
         if s.chars().any(char::is_control) {
             return Err(ValidationError::new("must not contain control characters"));
         }

@@ -1,4 +1,4 @@
-use crate::error::{ValidationError, check_len};
+use crate::error::ValidationError;
 use crate::ids::CategoryId;
 use crate::ticket::Audit;
 
@@ -17,7 +17,7 @@ impl CategoryName {
     /// Checks and wraps a name.
     pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
         let s = s.into();
-        check_len(&s, 1, 100)?;
+        crate::rules::CATEGORY_NAME.check_len(&s)?;
         if s.trim().is_empty() {
             return Err(ValidationError::new("must not be blank"));
         }

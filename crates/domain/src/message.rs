@@ -1,44 +1,10 @@
 use crate::Timestamp;
 use crate::actor::Actor;
-use crate::error::{ValidationError, check_len};
+use crate::error::ValidationError;
 use crate::ids::{AttachmentId, MessageId, TicketId};
+use crate::rules;
+use crate::text::MessageBody;
 use crate::ticket::Audit;
-
-/// The text of a message on a ticket: 1-10000 characters, not blank.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageBody(String);
-
-impl MessageBody {
-    /// Wraps text read back from storage without checking it: rules apply to
-    /// what comes in, and a rule tightened later must not make stored rows
-    /// unreadable.
-    pub fn from_stored(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The largest message accepted, in characters.
-    pub const MAX_CHARS: usize = 10_000;
-
-    /// Checks and wraps a message.
-    pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
-        let s = s.into();
-        check_len(&s, 1, Self::MAX_CHARS)?;
-        if s.trim().is_empty() {
-            return Err(ValidationError::new("must not be blank"));
-        }
-        if s.chars()
-            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-        {
-            return Err(ValidationError::new("must not contain control characters"));
-        }
-        Ok(Self(s))
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// The name an attachment is shown under: 1-255 characters, no `/`, `\` or
 /// control characters.
@@ -49,7 +15,7 @@ impl FileName {
     /// Checks and wraps a file name.
     pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
         let s = s.into();
-        check_len(&s, 1, 255)?;
+        rules::FILE_NAME.check_len(&s)?;
         if s.contains(['/', '\\']) {
             return Err(ValidationError::new("must not contain / or \\"));
         }
@@ -91,7 +57,7 @@ impl FileName {
         } else {
             trimmed.to_owned()
         };
-        const MAX: usize = 255;
+        const MAX: usize = rules::FILE_NAME.max_chars as usize;
         if name.chars().count() > MAX {
             let ext: String = match name.rfind('.') {
                 Some(dot) if name[dot..].chars().count() <= 16 => name[dot..].to_owned(),
@@ -159,7 +125,7 @@ impl FilePath {
     /// Checks and wraps a path.
     pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
         let s = s.into();
-        check_len(&s, 1, 1024)?;
+        rules::FILE_PATH.check_len(&s)?;
         if !s.starts_with(Self::PREFIX) || s.len() == Self::PREFIX.len() {
             return Err(ValidationError::new("must be a file under /uploads/"));
         }

@@ -1,4 +1,5 @@
-use crate::error::{ValidationError, check_len};
+use crate::error::ValidationError;
+use crate::rules::{self, TextRule};
 
 /// Refuses control characters other than tab, line feed and carriage return.
 fn check_text_controls(s: &str) -> Result<(), ValidationError> {
@@ -18,23 +19,19 @@ fn check_not_blank(s: &str) -> Result<(), ValidationError> {
 }
 
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr) => {
+    ($(#[$doc:meta])* $name:ident, $rule:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(String);
 
         impl $name {
-            /// The smallest length accepted, in characters.
-            pub const MIN_CHARS: usize = $min;
-            /// The largest length accepted, in characters.
-            pub const MAX_CHARS: usize = $max;
+            /// The rule it is checked against.
+            pub const RULE: TextRule = $rule;
 
             /// Checks and wraps the text.
             pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
                 let s = s.into();
-                check_len(&s, Self::MIN_CHARS, Self::MAX_CHARS)?;
-                check_not_blank(&s)?;
-                check_text_controls(&s)?;
+                check_free_text(&Self::RULE, &s)?;
                 Ok(Self(s))
             }
 
@@ -61,15 +58,26 @@ macro_rules! text_type {
 text_type!(
     /// A ticket's subject: 1-200 characters, not blank.
     Subject,
-    1,
-    200
+    rules::SUBJECT
 );
 text_type!(
     /// A ticket's description: 1-10000 characters, not blank.
     Description,
-    1,
-    10_000
+    rules::DESCRIPTION
 );
+text_type!(
+    /// The text of a message on a ticket: 1-10000 characters, not blank.
+    MessageBody,
+    rules::MESSAGE_BODY
+);
+
+/// Checks free text against `rule`: its length, not blank, and no control
+/// characters but tab, line feed and carriage return.
+fn check_free_text(rule: &TextRule, s: &str) -> Result<(), ValidationError> {
+    rule.check_len(s)?;
+    check_not_blank(s)?;
+    check_text_controls(s)
+}
 
 /// A ticket's public reference, assigned by the server, unique and stable
 /// (`TKT-` followed by ten upper-case letters and digits).
@@ -104,7 +112,12 @@ impl RefId {
     /// are kept as they are; only empty ones are refused.
     pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
         let s = s.into();
-        check_len(&s, 1, 64)?;
+        const STORED: TextRule = TextRule {
+            min_chars: 1,
+            max_chars: 64,
+            chars: rules::CharRule::Term,
+        };
+        STORED.check_len(&s)?;
         Ok(Self(s))
     }
 
@@ -122,12 +135,12 @@ pub struct Keyword(String);
 
 impl Keyword {
     /// The largest keyword accepted, in characters.
-    pub const MAX_CHARS: usize = 200;
+    pub const MAX_CHARS: usize = rules::KEYWORD.max_chars as usize;
 
     /// Checks a keyword; an empty (or all-blank) keyword means "no filter" and
     /// gives `None`.
     pub fn parse(s: &str) -> Result<Option<Self>, ValidationError> {
-        check_len(s, 0, Self::MAX_CHARS)?;
+        rules::KEYWORD.check_len(s)?;
         let s = s.trim();
         if s.is_empty() {
             return Ok(None);

@@ -18,11 +18,7 @@ impl UploadKey {
 
     /// A key from 16 random bytes.
     pub fn from_random(bytes: [u8; 16]) -> Self {
-        let mut s = String::with_capacity(Self::LEN);
-        for b in bytes {
-            s.push_str(&format!("{b:02x}"));
-        }
-        Self(s)
+        Self(hex::encode(bytes))
     }
 
     /// Checks and wraps a key: exactly 32 lowercase hexadecimal digits.

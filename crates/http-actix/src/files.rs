@@ -19,7 +19,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{JwtKeys, authenticate, hmac_sha256};
 use crate::envelope::Envelope;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::input::{BodyLimit, QueryParams, declared_length, media_type, next_within};
+use crate::input::{BodyLimit, declared_length, media_type, next_within};
+use crate::query::QueryParams;
 
 const FILES_UPLOADED: &str = "Files uploaded successfully";
 
@@ -54,13 +55,7 @@ impl DownloadLinks {
     /// A link to `key` that expires a few minutes after `now`.
     pub(crate) fn url(&self, key: &UploadKey, now: chrono::DateTime<chrono::Utc>) -> String {
         let expires = (now + self.ttl).timestamp();
-        let signature: String = self
-            .mac(key, expires)
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let signature = hex::encode(self.mac(key, expires).finalize().into_bytes());
         format!(
             "{}{}?expires={expires}&signature={signature}",
             crate::routes::PREFIX,
@@ -74,21 +69,11 @@ impl DownloadLinks {
         let Ok(expires) = expires.parse::<i64>() else {
             return false;
         };
-        let Some(signature) = hex(signature) else {
+        let Ok(signature) = hex::decode(signature) else {
             return false;
         };
         expires >= now && self.mac(key, expires).verify_slice(&signature).is_ok()
     }
-}
-
-fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() != 64 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// The path of a file under the API's support-ticket base.

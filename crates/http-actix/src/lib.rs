@@ -12,11 +12,14 @@ mod client;
 mod dto;
 mod envelope;
 mod error;
+mod etag;
 mod files;
+mod idempotency;
 mod input;
 mod limit;
 mod observe;
 mod openapi;
+mod query;
 mod raw_errors;
 mod routes;
 
@@ -34,7 +37,7 @@ pub use error::ApiError;
 pub use input::BodyLimit;
 pub use limit::{RateLimit, RateLimiter};
 pub use observe::{Metrics, current_request_id};
-pub use openapi::OPENAPI_PATH;
+pub use openapi::{FIELD_RULES, OPENAPI_PATH};
 pub use raw_errors::EnvelopedStream;
 pub use routes::PREFIX;
 

@@ -32,7 +32,26 @@ fn operations(doc: &Value) -> BTreeSet<(String, String)> {
 /// the API's under its prefix, the operations routes at the root.
 fn handler_routes() -> BTreeSet<(String, String)> {
     let sources = [
-        (include_str!("../src/routes.rs"), ticketd_http_actix::PREFIX),
+        (
+            include_str!("../src/routes/tickets.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
+        (
+            include_str!("../src/routes/changes.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
+        (
+            include_str!("../src/routes/messages.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
+        (
+            include_str!("../src/routes/logs.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
+        (
+            include_str!("../src/routes/categories.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
         (include_str!("../src/files.rs"), ticketd_http_actix::PREFIX),
         (include_str!("../src/observe.rs"), ""),
     ];
@@ -158,6 +177,55 @@ async fn the_document_matches_its_snapshot() {
     assert!(
         snapshot == pretty,
         "the OpenAPI document changed; review it and run with UPDATE_SNAPSHOTS=1 to accept"
+    );
+}
+
+/// Every request field's `minLength`, `maxLength` and `pattern` in the served
+/// document are the domain's rule for it (the same constants the request
+/// DTOs' `validator` attributes use; `openapi::tests` checks those).
+#[actix_web::test]
+async fn request_fields_state_the_domains_rules() {
+    let doc = served_document(&TestDatabase::sqlite()).await;
+    for (schema, field, rule) in ticketd_http_actix::FIELD_RULES {
+        let owner = &doc["components"]["schemas"][*schema];
+        // The message call's body is refined into an `allOf`, its own
+        // properties first.
+        let properties = if owner["allOf"].is_array() {
+            &owner["allOf"][0]["properties"]
+        } else {
+            &owner["properties"]
+        };
+        let property = &properties[*field];
+        assert_eq!(
+            property["minLength"],
+            json!(rule.min_chars),
+            "{schema}.{field}"
+        );
+        assert_eq!(
+            property["maxLength"],
+            json!(rule.max_chars),
+            "{schema}.{field}"
+        );
+        assert_eq!(
+            property["pattern"],
+            json!(rule.pattern()),
+            "{schema}.{field}"
+        );
+    }
+    let keyword = doc["paths"]["/backend/api/support-ticket"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "keyword")
+        .unwrap();
+    let rule = ticketd_domain::rules::KEYWORD;
+    assert_eq!(keyword["schema"]["maxLength"], json!(rule.max_chars));
+    assert_eq!(keyword["schema"]["pattern"], json!(rule.pattern()));
+    let attachments =
+        &doc["components"]["schemas"]["AddMessageRequest"]["allOf"][0]["properties"]["attachments"];
+    assert_eq!(
+        attachments["maxItems"],
+        json!(ticketd_domain::rules::MAX_ATTACHMENTS)
     );
 }
 

@@ -1,0 +1,90 @@
+//! The handlers of `/backend/api`, one module per resource, each handler
+//! with its OpenAPI description; what they share is here.
+
+mod categories;
+mod changes;
+mod logs;
+mod messages;
+mod tickets;
+
+use actix_web::HttpResponse;
+use ticketd_app::{Count, ListPage};
+use utoipa::IntoParams;
+
+use crate::dto::CountDto;
+use crate::envelope::ListEnvelope;
+
+/// Where the API lives.
+pub const PREFIX: &str = "/backend/api";
+
+/// The message of the details answer (its ETag hashes the whole envelope).
+pub(crate) const TICKET_DETAILS: &str = "Ticket details retrieved successfully";
+
+/// The header that repeats a count answer's number of matching rows.
+const TOTAL_COUNT: &str = "X-Total-Count";
+
+/// The paging parameters every list takes.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // documents the parameters; `query::paging` reads them
+pub struct PagingQuery {
+    /// Rows per page: default 10; above 100 is served as 100.
+    #[param(value_type = Option<u64>, minimum = 0, example = 10)]
+    limit: Option<String>,
+    /// Rows to skip: default 0, at most 10000 (read deeper pages with `cursor`).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 10000, example = 0)]
+    offset: Option<String>,
+    /// The `nextCursor` of the page before: this page starts right after it
+    /// (keep the other parameters as they were). Stable while rows are added,
+    /// and as fast at any depth.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,200}$")]
+    cursor: Option<String>,
+    /// `true` (or `1`) to get `{"count": N, "capped": false}` instead of rows:
+    /// exact up to 10000 matches; past that `count` is 10000 and `capped` is true.
+    #[param(schema_with = crate::openapi::flag_schema)]
+    count: Option<String>,
+}
+
+/// A page of a list, with the cursor of the next page.
+pub(crate) fn page_response<R, T>(message: &str, page: ListPage<R>) -> HttpResponse
+where
+    T: serde::Serialize + for<'a> From<&'a R>,
+{
+    let rows = page.rows.iter().map(T::from).collect::<Vec<_>>();
+    let next = page.next.map(|c| c.encode());
+    HttpResponse::Ok().json(ListEnvelope::page(message, rows, next))
+}
+
+/// A count answer: `{"count": N, "capped": bool}`, and N in `X-Total-Count`.
+pub(crate) fn count_response(message: &str, count: Count) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((TOTAL_COUNT, count.value.to_string()))
+        .json(ListEnvelope::<()>::count(message, CountDto::from(count)))
+}
+
+/// Registers every handler under [`PREFIX`]. Literal paths come before
+/// `{id}` so that `ticket-logs` and `categories` are never read as ids.
+pub fn api_scope() -> utoipa_actix_web::scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    utoipa_actix_web::scope(PREFIX)
+        .service(crate::files::upload_files)
+        .service(crate::files::download_file)
+        .service(tickets::list_tickets)
+        .service(tickets::open_ticket)
+        .service(logs::list_logs)
+        .service(categories::list_categories)
+        .service(categories::create_category)
+        .service(tickets::get_ticket)
+        .service(messages::add_message)
+        .service(changes::update_ticket)
+        .service(changes::delete_ticket)
+        .service(changes::restore_ticket)
+        .service(logs::ticket_history)
+}
