@@ -53,8 +53,13 @@ impl ObjectFiles {
 
     /// Files where `url` says: `file:///dir` for a local directory, or an
     /// object store's URL (`s3://bucket/prefix`, `gs://...`, `az://...`) when
-    /// built with its feature.
-    pub fn open(url: &str) -> anyhow::Result<Self> {
+    /// built with its feature, with the provider's `options` (credentials,
+    /// region: `aws_region`, `google_service_account`, ..., as
+    /// `object_store` names them).
+    pub fn open(
+        url: &str,
+        options: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
         let parsed = url::Url::parse(url)
             .map_err(|e| anyhow::anyhow!("storage URL {url:?} is not a URL: {e}"))?;
         if parsed.scheme() == "file" {
@@ -63,15 +68,6 @@ impl ObjectFiles {
                 .map_err(|()| anyhow::anyhow!("storage URL {url:?} names no local directory"))?;
             return Self::local(&dir);
         }
-        // Credentials and settings come from the environment, as each
-        // provider's own tools read them (AWS_REGION, GOOGLE_..., AZURE_...).
-        let options = std::env::vars()
-            .filter(|(k, _)| {
-                ["AWS_", "GOOGLE_", "AZURE_"]
-                    .iter()
-                    .any(|p| k.starts_with(p))
-            })
-            .map(|(k, v)| (k.to_ascii_lowercase(), v));
         let (store, prefix) = object_store::parse_url_opts(&parsed, options).map_err(|e| {
             anyhow::anyhow!(
                 "cannot use storage URL {url:?}: {e} (object stores need ticketd built with \

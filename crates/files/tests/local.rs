@@ -43,7 +43,7 @@ async fn read_all(files: &ObjectFiles, key: &UploadKey) -> Vec<u8> {
 async fn a_file_written_in_chunks_reads_back_whole_under_its_key_only() {
     let dir = tempfile::tempdir().unwrap();
     let url = url_of(dir.path());
-    let files = ObjectFiles::open(&url).unwrap();
+    let files = ObjectFiles::open(&url, []).unwrap();
     let key = UploadKey::from_random([3; 16]);
     let content: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
     let mut writer = files.create(&key).await.unwrap();
@@ -86,10 +86,10 @@ async fn an_aborted_or_dropped_file_leaves_nothing() {
 
 #[test]
 fn object_store_urls_need_their_feature_and_bad_urls_are_refused() {
-    let err = ObjectFiles::open("not a url").unwrap_err().to_string();
+    let err = ObjectFiles::open("not a url", []).unwrap_err().to_string();
     assert!(err.contains("not a URL"), "{err}");
     if !cfg!(feature = "aws") {
-        let err = ObjectFiles::open("s3://bucket/prefix")
+        let err = ObjectFiles::open("s3://bucket/prefix", [])
             .unwrap_err()
             .to_string();
         assert!(err.contains("feature"), "{err}");
@@ -104,7 +104,7 @@ fn url_of(dir: &std::path::Path) -> String {
 /// parts), over its in-memory store: a file larger than two parts round-trips.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_object_store_url_takes_the_same_path_with_large_parts() {
-    let files = ObjectFiles::open("memory:///").unwrap();
+    let files = ObjectFiles::open("memory:///", []).unwrap();
     assert!(
         files.describe().starts_with("object store"),
         "{}",

@@ -107,7 +107,7 @@ where
     };
     match work(Some(keep)).await {
         Ok(made) => {
-            crash_point("after-idempotent-write");
+            crash_point(req);
             let (status, body) = render(&made)?;
             Ok(kept_answer(status, body, false))
         }
@@ -147,14 +147,18 @@ fn settled(claim: Claim) -> Option<Result<HttpResponse, ApiError>> {
     }
 }
 
-/// A place where tests of crash safety stop the process as `kill -9` would
-/// (no destructor, no flush): in debug builds only, when
-/// `TICKETD_TEST_CRASH_AT` names it. Release builds compile it to nothing.
-fn crash_point(name: &str) {
+/// Where tests of crash safety stop the process as `kill -9` would (no
+/// destructor, no flush), right after an idempotent write committed: in
+/// debug builds only, with [`HttpSettings::crash_after_kept_answer`]
+/// (`crate::HttpSettings`). Release builds compile it to nothing.
+fn crash_point(req: &HttpRequest) {
     #[cfg(debug_assertions)]
-    if std::env::var("TICKETD_TEST_CRASH_AT").is_ok_and(|at| at == name) {
+    if req
+        .app_data::<crate::HttpSettings>()
+        .is_some_and(|s| s.crash_after_kept_answer)
+    {
         std::process::abort();
     }
     #[cfg(not(debug_assertions))]
-    let _ = name;
+    let _ = req;
 }

@@ -61,6 +61,9 @@ pub struct HttpSettings {
     /// Bytes one user may upload a minute (a minute's worth at once); 0 turns
     /// the limit off.
     pub upload_bytes_per_minute: u64,
+    /// For tests of crash safety, in debug builds only: stop the process
+    /// right after an idempotent write committed, before it answers.
+    pub crash_after_kept_answer: bool,
 }
 
 impl Default for HttpSettings {
@@ -78,6 +81,7 @@ impl Default for HttpSettings {
             body_timeout: std::time::Duration::from_secs(10),
             download_link_ttl: std::time::Duration::from_secs(300),
             upload_bytes_per_minute: 200 * 1024 * 1024,
+            crash_after_kept_answer: false,
         }
     }
 }
@@ -169,6 +173,7 @@ pub fn build_app(
             &keys,
             settings.download_link_ttl,
         )))
+        .app_data(settings)
         .app_data(BodyLimit {
             bytes: settings.json_limit,
             timeout: settings.body_timeout,

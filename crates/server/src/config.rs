@@ -1,67 +1,201 @@
-//! Configuration, read from the environment only here.
+//! Configuration: every setting is read here, through clap, from the
+//! environment (or the same-named flags), with its default and its range, so
+//! that `ticketd serve --help` lists them all and a wrong value stops the start
+//! naming the setting.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::Args;
 
-/// Everything the server can be configured by.
-#[derive(Debug, Clone)]
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
+
+/// Everything the server can be configured by. Each setting is an
+/// environment variable (the value name in `--help`) or the flag of the same
+/// meaning; an empty variable counts as unset.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Settings (environment variables, or the flags)")]
 pub struct Config {
-    /// `TICKETD_BIND`: the address to listen on.
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        global = true,
+        env = "TICKETD_BIND",
+        value_name = "TICKETD_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: String,
-    /// `DATABASE_URL`: a `postgres://` URL, or a SQLite file path.
-    pub database_url: String,
-    /// `TICKETD_DATA_DIR`: where the SQLite file and the generated secret live.
+    /// `postgres://...` for PostgreSQL; anything else is a SQLite file path
+    /// (`sqlite://` prefix allowed). Default: `ticketd.db` in the data folder.
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder for the SQLite file, the generated secret and (by default)
+    /// uploaded files.
+    #[arg(
+        long,
+        global = true,
+        env = "TICKETD_DATA_DIR",
+        value_name = "TICKETD_DATA_DIR",
+        default_value = "data"
+    )]
     pub data_dir: PathBuf,
-    /// `TICKETD_JWT_SECRET`, if set.
+    /// HS256 signing secret, at least 32 characters. Default: generated into
+    /// `jwt-secret` in the data folder; set it when several instances must
+    /// accept the same tokens.
+    #[arg(
+        long,
+        global = true,
+        env = "TICKETD_JWT_SECRET",
+        value_name = "TICKETD_JWT_SECRET",
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<String>,
-    /// `TICKETD_DB_POOL_SIZE`: most database connections.
-    pub pool_size: u32,
-    /// `TICKETD_DB_ACQUIRE_TIMEOUT_SECS`: how long a request waits for a connection.
-    pub acquire_timeout: Duration,
-    /// `TICKETD_DB_STATEMENT_TIMEOUT_MS`: how long a PostgreSQL statement may run.
-    pub statement_timeout: Duration,
-    /// `TICKETD_JSON_LIMIT_BYTES`: the largest JSON body accepted.
-    pub json_limit: usize,
-    /// `TICKETD_WORKERS`: HTTP worker threads (default: one per core).
-    pub workers: Option<usize>,
-    /// `TICKETD_CLIENT_TIMEOUT_SECS`: how long a client may take to send a
-    /// request's headers, or the next part of its body (then 408).
-    pub client_timeout: Duration,
-    /// `TICKETD_RATE_LIMIT_PER_MINUTE` / `TICKETD_RATE_LIMIT_BURST`: requests per
-    /// authenticated user (0 turns the limit off).
-    pub user_rate: (u32, u32),
-    /// `TICKETD_ANON_RATE_LIMIT_PER_MINUTE` / `TICKETD_ANON_RATE_LIMIT_BURST`:
-    /// requests per client address without a valid token (0 turns it off).
-    pub anonymous_rate: (u32, u32),
-    /// `TICKETD_STORAGE_URL`: where uploaded files live: `file:///dir`, or an
-    /// object store (`s3://bucket/prefix`, `gs://...`, `az://...`) when built
-    /// with its feature. Default: the `uploads` folder of the data directory.
+    /// Most database connections open at once, 1-1000. Default: two per core
+    /// (more only queue inside the database: see docs/performance.md).
+    #[arg(long, global = true, env = "TICKETD_DB_POOL_SIZE", value_name = "TICKETD_DB_POOL_SIZE",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: Option<u32>,
+    /// How long a request waits for a database connection before answering
+    /// 503, in seconds.
+    #[arg(long, global = true, env = "TICKETD_DB_ACQUIRE_TIMEOUT_SECS",
+          value_name = "TICKETD_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=HOUR))]
+    pub db_acquire_timeout_secs: u64,
+    /// How long a PostgreSQL statement may run before it is cancelled and the
+    /// request answers 503, in milliseconds.
+    #[arg(long, global = true, env = "TICKETD_DB_STATEMENT_TIMEOUT_MS",
+          value_name = "TICKETD_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..=HOUR * 1000))]
+    pub db_statement_timeout_ms: u64,
+    /// Largest JSON request body, in bytes (larger gets 413).
+    #[arg(long, global = true, env = "TICKETD_JSON_LIMIT_BYTES",
+          value_name = "TICKETD_JSON_LIMIT_BYTES", default_value_t = MIB,
+          value_parser = clap::value_parser!(u64).range(1..=64 * MIB))]
+    pub json_limit_bytes: u64,
+    /// HTTP worker threads, 1-1024. Default: one per core.
+    #[arg(long, global = true, env = "TICKETD_WORKERS", value_name = "TICKETD_WORKERS",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub workers: Option<u64>,
+    /// How long a client may take to send a request's headers, or each next
+    /// part of its body, in seconds; slower gets 408.
+    #[arg(long, global = true, env = "TICKETD_CLIENT_TIMEOUT_SECS",
+          value_name = "TICKETD_CLIENT_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=HOUR))]
+    pub client_timeout_secs: u64,
+    /// Requests per authenticated user a minute (0 turns the limit off); over
+    /// it, 429 with `Retry-After`.
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_PER_MINUTE",
+          value_name = "TICKETD_RATE_LIMIT_PER_MINUTE", default_value_t = 1200,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub rate_limit_per_minute: u32,
+    /// Requests an authenticated user may make at once (the burst).
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_BURST",
+          value_name = "TICKETD_RATE_LIMIT_BURST", default_value_t = 300,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub rate_limit_burst: u32,
+    /// The same, per client address, for requests without a valid token.
+    #[arg(long, global = true, env = "TICKETD_ANON_RATE_LIMIT_PER_MINUTE",
+          value_name = "TICKETD_ANON_RATE_LIMIT_PER_MINUTE", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub anon_rate_limit_per_minute: u32,
+    /// The burst per client address without a valid token.
+    #[arg(long, global = true, env = "TICKETD_ANON_RATE_LIMIT_BURST",
+          value_name = "TICKETD_ANON_RATE_LIMIT_BURST", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub anon_rate_limit_burst: u32,
+    /// Where uploaded files live: `file:///path`, or `s3://bucket/prefix`,
+    /// `gs://bucket`, `az://container` in a build with the feature `aws`,
+    /// `gcp` or `azure`. Default: the `uploads` folder of the data folder.
+    #[arg(
+        long,
+        global = true,
+        env = "TICKETD_STORAGE_URL",
+        value_name = "TICKETD_STORAGE_URL"
+    )]
     pub storage_url: Option<String>,
-    /// `TICKETD_UPLOAD_MAX_FILE_BYTES` / `TICKETD_UPLOAD_MAX_REQUEST_BYTES`:
-    /// the largest file, and the most bytes of files per upload request.
-    pub upload_max_file: u64,
-    /// See `upload_max_file`.
-    pub upload_max_request: u64,
-    /// `TICKETD_REQUIRE_UPLOADED_ATTACHMENTS`: whether an attachment's
-    /// `filePath` must name an unattached upload of the sender (default true).
-    pub require_uploaded: bool,
-    /// `TICKETD_DOWNLOAD_LINK_TTL_SECS`: how long a `downloadUrl` works.
-    pub download_link_ttl: Duration,
-    /// `TICKETD_UPLOAD_RETENTION_SECS`: how long an upload may stay unattached.
-    pub upload_retention: Duration,
-    /// `TICKETD_UPLOAD_SWEEP_INTERVAL_SECS`: how often unattached uploads are swept.
-    pub upload_sweep_interval: Duration,
-    /// `TICKETD_DRAIN_SECS`: how long the server keeps serving after SIGTERM,
-    /// with readiness at 503, before it stops accepting connections.
-    pub drain: Duration,
-    /// `TICKETD_UPLOAD_QUOTA_BYTES`: the most bytes one user's unattached
-    /// uploads may hold.
-    pub upload_quota: u64,
-    /// `TICKETD_UPLOAD_RATE_BYTES_PER_MINUTE`: bytes one user may upload a
-    /// minute (0: no limit).
-    pub upload_rate: u64,
+    /// Largest uploaded file, in bytes (larger gets 413).
+    #[arg(long, global = true, env = "TICKETD_UPLOAD_MAX_FILE_BYTES",
+          value_name = "TICKETD_UPLOAD_MAX_FILE_BYTES", default_value_t = 10 * MIB,
+          value_parser = clap::value_parser!(u64).range(1..=16 * GIB))]
+    pub upload_max_file_bytes: u64,
+    /// Most bytes of files in one upload request.
+    #[arg(long, global = true, env = "TICKETD_UPLOAD_MAX_REQUEST_BYTES",
+          value_name = "TICKETD_UPLOAD_MAX_REQUEST_BYTES", default_value_t = 50 * MIB,
+          value_parser = clap::value_parser!(u64).range(1..=16 * GIB))]
+    pub upload_max_request_bytes: u64,
+    /// `false` accepts any well-formed `filePath` in messages, as older
+    /// backends did (a path naming one's own upload is still linked to it).
+    #[arg(long, global = true, env = "TICKETD_REQUIRE_UPLOADED_ATTACHMENTS",
+          value_name = "TICKETD_REQUIRE_UPLOADED_ATTACHMENTS", default_value = "true",
+          value_parser = flag, action = clap::ArgAction::Set)]
+    pub require_uploaded_attachments: bool,
+    /// How long a `downloadUrl` works, in seconds.
+    #[arg(long, global = true, env = "TICKETD_DOWNLOAD_LINK_TTL_SECS",
+          value_name = "TICKETD_DOWNLOAD_LINK_TTL_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=7 * DAY))]
+    pub download_link_ttl_secs: u64,
+    /// How long an upload may stay unattached before the sweep removes it, in
+    /// seconds.
+    #[arg(long, global = true, env = "TICKETD_UPLOAD_RETENTION_SECS",
+          value_name = "TICKETD_UPLOAD_RETENTION_SECS", default_value_t = DAY,
+          value_parser = clap::value_parser!(u64).range(1..=365 * DAY))]
+    pub upload_retention_secs: u64,
+    /// How often the sweep of unattached uploads runs (also once at start),
+    /// in seconds.
+    #[arg(long, global = true, env = "TICKETD_UPLOAD_SWEEP_INTERVAL_SECS",
+          value_name = "TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", default_value_t = HOUR,
+          value_parser = clap::value_parser!(u64).range(1..=30 * DAY))]
+    pub upload_sweep_interval_secs: u64,
+    /// The most bytes one user's unattached uploads may hold.
+    #[arg(long, global = true, env = "TICKETD_UPLOAD_QUOTA_BYTES",
+          value_name = "TICKETD_UPLOAD_QUOTA_BYTES", default_value_t = 200 * MIB,
+          value_parser = clap::value_parser!(u64).range(1..=1024 * GIB))]
+    pub upload_quota_bytes: u64,
+    /// Bytes one user may upload a minute (0: no limit).
+    #[arg(long, global = true, env = "TICKETD_UPLOAD_RATE_BYTES_PER_MINUTE",
+          value_name = "TICKETD_UPLOAD_RATE_BYTES_PER_MINUTE", default_value_t = 200 * MIB,
+          value_parser = clap::value_parser!(u64).range(0..=1024 * GIB))]
+    pub upload_rate_bytes_per_minute: u64,
+    /// After SIGTERM, how long the server keeps serving with `/ready` at 503
+    /// before it stops accepting connections, in seconds.
+    #[arg(long, global = true, env = "TICKETD_DRAIN_SECS", value_name = "TICKETD_DRAIN_SECS",
+          default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub drain_secs: u64,
+    /// For the crash-safety tests of debug builds: `after-idempotent-write`
+    /// stops the process right after such a write committed.
+    #[arg(long, global = true, env = "TICKETD_TEST_CRASH_AT", hide = true)]
+    pub test_crash_at: Option<String>,
+}
+
+/// Parses the command line and the settings' environment variables into
+/// `T`. A variable that is empty (or blank) counts as unset, so that compose
+/// files may pass `${NAME:-}` through.
+pub fn parse_command_line<T: clap::Parser>() -> Result<T, clap::Error> {
+    let blank = |name: &std::ffi::OsStr| {
+        std::env::var_os(name).is_some_and(|v| v.to_string_lossy().trim().is_empty())
+    };
+    let command = T::command().mut_args(|arg| {
+        if arg.get_env().is_some_and(blank) {
+            arg.env(None::<&str>)
+        } else {
+            arg
+        }
+    });
+    let matches = command.try_get_matches()?;
+    T::from_arg_matches(&matches)
+}
+
+/// `true`, `false`, `1` or `0`.
+fn flag(raw: &str) -> Result<bool, String> {
+    match raw.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(format!("must be true or false, not {other:?}")),
+    }
 }
 
 /// Two connections per core: measured at 10^6 tickets on 2 cores (see
@@ -76,126 +210,80 @@ pub fn default_pool_size() -> u32 {
 /// Smallest secret accepted: HS256 wants at least 256 bits.
 pub const MIN_SECRET_LEN: usize = 32;
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
-    match var(name).as_deref().map(str::trim) {
-        None => Ok(default),
-        Some("true" | "1") => Ok(true),
-        Some("false" | "0") => Ok(false),
-        Some(v) => bail!("{name} must be true or false, not {v:?}"),
-    }
-}
-
-/// A whole number from the environment, within `range`.
-fn ranged<T>(name: &str, default: T, range: std::ops::RangeInclusive<T>) -> anyhow::Result<T>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display,
-{
-    let value = number(name, default)?;
-    if !range.contains(&value) {
-        bail!(
-            "{name} must be from {} to {}, not {value}",
-            range.start(),
-            range.end()
-        );
-    }
-    Ok(value)
-}
-
-fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| anyhow::anyhow!("{name} must be a positive whole number, not {v:?}")),
-    }
-}
-
 impl Config {
-    /// Reads the configuration from the environment.
-    pub fn from_env() -> anyhow::Result<Self> {
-        let data_dir = PathBuf::from(var("TICKETD_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| data_dir.join("ticketd.db").to_string_lossy().into_owned());
-        const HOUR: u64 = 3600;
-        const DAY: u64 = 24 * HOUR;
-        const MIB: u64 = 1024 * 1024;
-        // Every setting within a range that the server can honour, checked
-        // here, so that a wrong value stops the start with its name rather
-        // than failing later.
-        let pool_size: u32 = ranged("TICKETD_DB_POOL_SIZE", default_pool_size(), 1..=1000)?;
-        let acquire: u64 = ranged("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", 5, 1..=HOUR)?;
-        let statement_ms: u64 = ranged("TICKETD_DB_STATEMENT_TIMEOUT_MS", 5_000, 1..=HOUR * 1000)?;
-        let json_limit: usize = ranged(
-            "TICKETD_JSON_LIMIT_BYTES",
-            1024 * 1024,
-            1..=64 * 1024 * 1024,
-        )?;
-        let workers: Option<usize> = var("TICKETD_WORKERS")
-            .map(|_| ranged("TICKETD_WORKERS", 1, 1..=1024))
-            .transpose()?;
-        let client_timeout: u64 = ranged("TICKETD_CLIENT_TIMEOUT_SECS", 10, 1..=HOUR)?;
-        let rate = |name: &str, default: u32| ranged(name, default, 0..=1_000_000);
-        let user_rate = (
-            rate("TICKETD_RATE_LIMIT_PER_MINUTE", 1200)?,
-            rate("TICKETD_RATE_LIMIT_BURST", 300)?,
-        );
-        let anonymous_rate = (
-            rate("TICKETD_ANON_RATE_LIMIT_PER_MINUTE", 120)?,
-            rate("TICKETD_ANON_RATE_LIMIT_BURST", 60)?,
-        );
-        let upload_max_file: u64 = ranged(
-            "TICKETD_UPLOAD_MAX_FILE_BYTES",
-            10 * MIB,
-            1..=16 * 1024 * MIB,
-        )?;
-        let upload_max_request: u64 = ranged(
-            "TICKETD_UPLOAD_MAX_REQUEST_BYTES",
-            50 * MIB,
-            1..=16 * 1024 * MIB,
-        )?;
-        let link_ttl: u64 = ranged("TICKETD_DOWNLOAD_LINK_TTL_SECS", 300, 1..=7 * DAY)?;
-        let retention: u64 = ranged("TICKETD_UPLOAD_RETENTION_SECS", DAY, 1..=365 * DAY)?;
-        let sweep: u64 = ranged("TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", HOUR, 1..=30 * DAY)?;
-        let drain: u64 = ranged("TICKETD_DRAIN_SECS", 5, 0..=300)?;
-        let upload_quota: u64 = ranged(
-            "TICKETD_UPLOAD_QUOTA_BYTES",
-            200 * MIB,
-            1..=1024 * 1024 * MIB,
-        )?;
-        let upload_rate: u64 = ranged(
-            "TICKETD_UPLOAD_RATE_BYTES_PER_MINUTE",
-            200 * MIB,
-            0..=1024 * 1024 * MIB,
-        )?;
-        Ok(Self {
-            bind: var("TICKETD_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
-            database_url,
-            data_dir,
-            jwt_secret: var("TICKETD_JWT_SECRET"),
-            pool_size,
-            acquire_timeout: Duration::from_secs(acquire),
-            statement_timeout: Duration::from_millis(statement_ms),
-            json_limit,
-            workers,
-            client_timeout: Duration::from_secs(client_timeout),
-            user_rate,
-            anonymous_rate,
-            storage_url: var("TICKETD_STORAGE_URL"),
-            upload_max_file,
-            upload_max_request,
-            require_uploaded: flag("TICKETD_REQUIRE_UPLOADED_ATTACHMENTS", true)?,
-            download_link_ttl: Duration::from_secs(link_ttl),
-            upload_retention: Duration::from_secs(retention),
-            upload_sweep_interval: Duration::from_secs(sweep),
-            drain: Duration::from_secs(drain),
-            upload_quota,
-            upload_rate,
+    /// The database to open: `DATABASE_URL`, or the SQLite file in the data
+    /// folder.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            self.data_dir
+                .join("ticketd.db")
+                .to_string_lossy()
+                .into_owned()
         })
+    }
+
+    /// Most database connections.
+    pub fn pool_size(&self) -> u32 {
+        self.db_pool_size.unwrap_or_else(default_pool_size)
+    }
+
+    /// How long a request waits for a database connection.
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_secs(self.db_acquire_timeout_secs)
+    }
+
+    /// How long a PostgreSQL statement may run.
+    pub fn statement_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_statement_timeout_ms)
+    }
+
+    /// The largest JSON body accepted, in bytes.
+    pub fn json_limit(&self) -> usize {
+        usize::try_from(self.json_limit_bytes).unwrap_or(usize::MAX)
+    }
+
+    /// HTTP worker threads, if set.
+    pub fn workers(&self) -> Option<usize> {
+        self.workers.and_then(|w| usize::try_from(w).ok())
+    }
+
+    /// How long a client may take to send the next part of a request.
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_secs(self.client_timeout_secs)
+    }
+
+    /// How long a `downloadUrl` works.
+    pub fn download_link_ttl(&self) -> Duration {
+        Duration::from_secs(self.download_link_ttl_secs)
+    }
+
+    /// How long an upload may stay unattached.
+    pub fn upload_retention(&self) -> Duration {
+        Duration::from_secs(self.upload_retention_secs)
+    }
+
+    /// How often unattached uploads are swept.
+    pub fn upload_sweep_interval(&self) -> Duration {
+        Duration::from_secs(self.upload_sweep_interval_secs)
+    }
+
+    /// The object store's credentials and settings, from the environment as
+    /// each provider's own tools read them (`AWS_REGION`, `GOOGLE_...`,
+    /// `AZURE_...`), named as `object_store` takes them.
+    pub fn storage_options(&self) -> Vec<(String, String)> {
+        std::env::vars()
+            .filter(|(k, _)| {
+                ["AWS_", "GOOGLE_", "AZURE_"]
+                    .iter()
+                    .any(|p| k.starts_with(p))
+            })
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect()
+    }
+
+    /// How long the server keeps serving after SIGTERM.
+    pub fn drain(&self) -> Duration {
+        Duration::from_secs(self.drain_secs)
     }
 
     /// The signing secret: `TICKETD_JWT_SECRET`, or the one kept in the data
@@ -267,30 +355,15 @@ mod tests {
 
     #[test]
     fn a_short_configured_secret_is_refused() {
-        let config = Config {
-            bind: String::new(),
-            database_url: String::new(),
-            data_dir: PathBuf::from("unused"),
-            jwt_secret: Some("short".into()),
-            pool_size: 1,
-            acquire_timeout: Duration::from_secs(1),
-            statement_timeout: Duration::from_secs(1),
-            json_limit: 1,
-            workers: None,
-            client_timeout: Duration::from_secs(1),
-            user_rate: (0, 0),
-            anonymous_rate: (0, 0),
-            storage_url: None,
-            upload_max_file: 1,
-            upload_max_request: 1,
-            require_uploaded: true,
-            download_link_ttl: Duration::from_secs(1),
-            upload_retention: Duration::from_secs(1),
-            upload_sweep_interval: Duration::from_secs(1),
-            drain: Duration::ZERO,
-            upload_quota: 1024,
-            upload_rate: 0,
-        };
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let config = Cli::try_parse_from(["ticketd", "--jwt-secret", "short"])
+            .unwrap()
+            .config;
         assert!(config.jwt_secret().is_err());
     }
 }

@@ -6,6 +6,7 @@ mod seed;
 use std::sync::Arc;
 
 use anyhow::Context;
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use ticketd_app::{AttachmentPolicy, SupportDesk};
 use ticketd_domain::{Actor, UserId, UserType};
@@ -19,12 +20,16 @@ use ticketd_store_diesel::{Store, StoreOptions};
 
 use crate::config::Config;
 
-/// The support-ticket server. Configured through the environment: see the README.
+/// The support-ticket server. Configured through the environment (or the
+/// flags of the same meaning): every setting is listed below, with its
+/// default.
 #[derive(Parser)]
 #[command(name = "ticketd", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
 }
 
 #[derive(Subcommand)]
@@ -67,17 +72,17 @@ enum Command {
 
 fn open_store(config: &Config) -> anyhow::Result<Store> {
     let options = StoreOptions {
-        pool_size: config.pool_size,
-        acquire_timeout: config.acquire_timeout,
-        statement_timeout: config.statement_timeout,
+        pool_size: config.pool_size(),
+        acquire_timeout: config.acquire_timeout(),
+        statement_timeout: config.statement_timeout(),
         ..StoreOptions::default()
     };
-    Store::open(&config.database_url, &options).context("opening the database")
+    Store::open(&config.database_url(), &options).context("opening the database")
 }
 
 fn open_files(config: &Config) -> anyhow::Result<ObjectFiles> {
     match &config.storage_url {
-        Some(url) => ObjectFiles::open(url),
+        Some(url) => ObjectFiles::open(url, config.storage_options()),
         None => ObjectFiles::local(&config.data_dir.join("uploads")),
     }
     .context("opening the file storage (TICKETD_STORAGE_URL)")
@@ -112,25 +117,29 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let files = open_files(&config)?;
     log::info!("keeping uploaded files in {}", files.describe());
     let policy = AttachmentPolicy {
-        max_file_bytes: config.upload_max_file,
-        max_request_bytes: config.upload_max_request,
-        require_uploaded: config.require_uploaded,
-        retention: chrono::Duration::from_std(config.upload_retention)
+        max_file_bytes: config.upload_max_file_bytes,
+        max_request_bytes: config.upload_max_request_bytes,
+        require_uploaded: config.require_uploaded_attachments,
+        retention: chrono::Duration::from_std(config.upload_retention())
             .context("TICKETD_UPLOAD_RETENTION_SECS is too large")?,
-        max_unattached_bytes: config.upload_quota,
+        max_unattached_bytes: config.upload_quota_bytes,
         ..AttachmentPolicy::default()
     };
     let desk = SupportDesk::new(store.clone(), Arc::new(files), Arc::new(SystemClock))
         .with_attachment_policy(policy);
-    actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval));
-    let rate = |(per_minute, burst): (u32, u32)| RateLimit { per_minute, burst };
+    actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval()));
+    let rate = |per_minute, burst| RateLimit { per_minute, burst };
     let settings = HttpSettings {
-        json_limit: config.json_limit,
-        user_rate: rate(config.user_rate),
-        anonymous_rate: rate(config.anonymous_rate),
-        body_timeout: config.client_timeout,
-        download_link_ttl: config.download_link_ttl,
-        upload_bytes_per_minute: config.upload_rate,
+        json_limit: config.json_limit(),
+        user_rate: rate(config.rate_limit_per_minute, config.rate_limit_burst),
+        anonymous_rate: rate(
+            config.anon_rate_limit_per_minute,
+            config.anon_rate_limit_burst,
+        ),
+        body_timeout: config.client_timeout(),
+        download_link_ttl: config.download_link_ttl(),
+        upload_bytes_per_minute: config.upload_rate_bytes_per_minute,
+        crash_after_kept_answer: config.test_crash_at.as_deref() == Some("after-idempotent-write"),
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.
@@ -139,7 +148,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let draining = shared.draining.clone();
     // A client that takes none of its answers for as long as a client may take
     // to send a request is let go.
-    let stall_after = config.client_timeout;
+    let stall_after = config.client_timeout();
     // actix-web's HttpServer, assembled by hand so that each connection can
     // be wrapped: the answers actix-http writes itself (400 for bytes that are
     // not HTTP, 431 for oversized headers) then get the JSON envelope too.
@@ -148,11 +157,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr().context("reading the bound address")?;
     log::info!("serving on http://{addr} (Swagger UI at http://{addr}/swagger-ui/)");
     let mut builder = actix_server::Server::build().disable_signals();
-    if let Some(workers) = config.workers {
+    if let Some(workers) = config.workers() {
         builder = builder.workers(workers);
     }
     let shutdown = builder.graceful_shutdown_signal();
-    let client_timeout = config.client_timeout;
+    let client_timeout = config.client_timeout();
     let server = builder
         .listen("ticketd", listener, move || {
             use actix_service::{ServiceFactoryExt as _, fn_service, map_config};
@@ -183,7 +192,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("serving on {addr}"))?;
     let server = server.run();
     let handle = server.handle();
-    let drain = config.drain;
+    let drain = config.drain();
     actix_web::rt::spawn(async move {
         stop_signal.await;
         // Readiness fails at once, so that load balancers take this instance
@@ -290,8 +299,22 @@ fn main() -> anyhow::Result<()> {
     keep_created_files_private();
     init_logging();
     ticketd_store_diesel::carry_log_context(current_request_id);
-    let cli = Cli::parse();
-    let config = Config::from_env()?;
+    let cli = match config::parse_command_line::<Cli>() {
+        Ok(cli) => cli,
+        // A setting that is not a valid value stops the start as any other
+        // failure to start does (exit status 1), naming the setting.
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::InvalidValue | ErrorKind::ValueValidation
+            ) =>
+        {
+            let _ = e.print();
+            std::process::exit(1);
+        }
+        Err(e) => e.exit(),
+    };
+    let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
         Command::Migrate => {

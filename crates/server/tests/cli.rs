@@ -327,3 +327,66 @@ fn answers_of_the_http_layer_itself_carry_the_envelope() {
     // Ordinary answers are untouched.
     assert_eq!(http(server.port, "GET", "/health", None, None).0, 200);
 }
+
+/// `ticketd serve --help` and README's table list the same settings with the
+/// same defaults.
+#[test]
+fn serve_help_and_the_readme_list_the_same_settings_and_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ticketd(dir.path())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    // Each setting's help ends with `[env: NAME=...]` and, with a fixed
+    // default, `[default: VALUE]`.
+    let mut from_help = std::collections::BTreeMap::new();
+    for line in help.lines() {
+        let Some(env) = line.split("[env: ").nth(1) else {
+            continue;
+        };
+        let name = env.split(['=', ']']).next().unwrap().to_owned();
+        let default = line
+            .split("[default: ")
+            .nth(1)
+            .map(|d| d.trim_end_matches(']').to_owned());
+        from_help.insert(name, default);
+    }
+    assert!(from_help.len() >= 24, "{help}");
+
+    let readme = include_str!("../../../README.md");
+    let table = readme
+        .split("## Configuration")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let mut from_readme = std::collections::BTreeMap::new();
+    for row in table.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let name = cells[0]
+            .trim_start_matches("| ")
+            .trim_matches('`')
+            .to_owned();
+        from_readme.insert(name, cells[1].to_owned());
+    }
+    // The log filter is env_logger's own variable, not a setting of ticketd.
+    from_readme.remove("RUST_LOG");
+
+    assert_eq!(
+        from_help.keys().collect::<Vec<_>>(),
+        from_readme.keys().collect::<Vec<_>>(),
+        "the settings of `ticketd serve --help` and README's table"
+    );
+    for (name, default) in &from_help {
+        if let Some(default) = default {
+            assert!(
+                from_readme[name].contains(&format!("`{default}`")),
+                "{name}: README says {}, --help says {default}",
+                from_readme[name]
+            );
+        }
+    }
+}

@@ -101,6 +101,7 @@ pub fn settings() -> HttpSettings {
         body_timeout: std::time::Duration::from_secs(10),
         download_link_ttl: std::time::Duration::from_secs(300),
         upload_bytes_per_minute: 0,
+        crash_after_kept_answer: false,
     }
 }
 
