@@ -1,5 +1,10 @@
 //! Throwaway databases for tests, on SQLite and on PostgreSQL.
 //!
+//! Each test gets a fresh database, copied from a template that was migrated
+//! once (per machine and set of migrations, named by their hash): a SQLite
+//! file in the temporary folder, a `ticketd_template_<hash>` database on
+//! PostgreSQL. A copy is much quicker than running every migration again.
+//!
 //! PostgreSQL tests need `TICKETD_TEST_POSTGRES_URL`, a URL of a server where
 //! the user may create databases (each test gets a fresh one, dropped after).
 //! Without it they say on the terminal that they did not run, and pass; with
@@ -9,6 +14,8 @@
 #![allow(clippy::expect_used)]
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use diesel::connection::SimpleConnection;
@@ -47,15 +54,19 @@ fn unique_name() -> String {
 }
 
 impl TestDatabase {
-    /// A new SQLite file in a temporary folder.
+    /// A new SQLite file in a temporary folder, a copy of the migrated
+    /// template.
     pub fn sqlite() -> Self {
-        Self::migrated(EmptyDatabase::sqlite())
+        let database = EmptyDatabase::sqlite();
+        std::fs::copy(sqlite_template(), &database.url).expect("copy the template database");
+        Self::migrated(database)
     }
 
-    /// A new database on the test PostgreSQL server, or `None` (after saying so
-    /// on the terminal) when no server is configured.
+    /// A new database on the test PostgreSQL server, cloned from the
+    /// migrated template, or `None` (after saying so on the terminal) when no
+    /// server is configured.
     pub fn postgres(test: &str) -> Option<Self> {
-        EmptyDatabase::postgres(test).map(Self::migrated)
+        EmptyDatabase::postgres_from(test, Some(postgres_template)).map(Self::migrated)
     }
 
     /// The store over `database`, migrated.
@@ -124,6 +135,12 @@ impl EmptyDatabase {
     /// A new, empty database on the test PostgreSQL server, or `None` (after
     /// saying so on the terminal) when no server is configured.
     pub fn postgres(test: &str) -> Option<Self> {
+        Self::postgres_from(test, None)
+    }
+
+    /// A new database on the test PostgreSQL server, a copy of the database
+    /// `template` names (given the server's admin URL), or empty.
+    fn postgres_from(test: &str, template: Option<fn(&str) -> String>) -> Option<Self> {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
             assert!(
                 std::env::var(REQUIRE_POSTGRES_VAR).as_deref() != Ok("1"),
@@ -138,9 +155,12 @@ impl EmptyDatabase {
             return None;
         };
         let name = unique_name();
+        let from = template
+            .map(|t| format!(" TEMPLATE {}", t(&admin_url)))
+            .unwrap_or_default();
         let mut admin = PgConnection::establish(&admin_url).expect("connect to test PostgreSQL");
         admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .batch_execute(&format!("CREATE DATABASE {name}{from}"))
             .expect("create test database");
         Some(Self {
             url: with_database(&admin_url, &name),
@@ -158,6 +178,96 @@ impl Drop for EmptyDatabase {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
+}
+
+/// The hash of the migrations this build embeds.
+const MIGRATIONS_HASH: &str = env!("TICKETD_MIGRATIONS_HASH");
+
+/// The migrated SQLite template, made once per machine and set of
+/// migrations (under a temporary name, then renamed: a file at the final path
+/// is always complete).
+fn sqlite_template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("ticketd-test-{MIGRATIONS_HASH}.db"));
+        if !path.exists() {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let fresh = dir.path().join("template.db");
+            let url = fresh.to_string_lossy().into_owned();
+            let store = Store::open(&url, &StoreOptions::default()).expect("migrate the template");
+            let mut conn = store.pool.get().expect("connection");
+            conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                .expect("checkpoint the template");
+            drop(conn);
+            drop(store);
+            let staged = path.with_extension(format!("{}.tmp", std::process::id()));
+            std::fs::copy(&fresh, &staged).expect("stage the template");
+            std::fs::rename(&staged, &path).expect("publish the template");
+        }
+        path
+    })
+}
+
+/// The name of the migrated PostgreSQL template on the server of
+/// `admin_url`, made once per server and set of migrations: built under a
+/// temporary name and renamed when complete, under an advisory lock so that
+/// concurrent test processes build it once. Templates of other migrations are
+/// dropped then.
+fn postgres_template(admin_url: &str) -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Named {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                datname: String,
+            }
+            const LOCK: i64 = 7_262_001;
+            let name = format!("ticketd_template_{MIGRATIONS_HASH}");
+            let mut admin = PgConnection::establish(admin_url).expect("connect to test PostgreSQL");
+            admin
+                .batch_execute(&format!("SELECT pg_advisory_lock({LOCK})"))
+                .expect("lock");
+            let templates: Vec<Named> = diesel::sql_query(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'ticketd\\_template\\_%'",
+            )
+            .load(&mut admin)
+            .expect("list templates");
+            if !templates.iter().any(|t| t.datname == name) {
+                let building = format!("{name}_building_{}", std::process::id());
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .expect("drop a half-built template");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {building}"))
+                    .expect("create the template");
+                let url = with_database(admin_url, &building);
+                drop(Store::open(&url, &StoreOptions::default()).expect("migrate the template"));
+                // The store's connections may take a moment to leave.
+                let mut renamed = Ok(());
+                for _ in 0..50 {
+                    renamed =
+                        admin.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"));
+                    if renamed.is_ok() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                renamed.expect("publish the template");
+                for stale in templates {
+                    let _ = admin.batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        stale.datname
+                    ));
+                }
+            }
+            admin
+                .batch_execute(&format!("SELECT pg_advisory_unlock({LOCK})"))
+                .expect("unlock");
+            name
+        })
+        .clone()
 }
 
 /// Defines each test twice, `sqlite::name` and `postgres::name`, each getting a
