@@ -122,6 +122,17 @@ impl SupportDesk {
         &self.policy
     }
 
+    /// The desk's clock: adapters read the time from it too, so that one
+    /// clock (a test's, say) rules everything the desk serves.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The time now, by the desk's clock.
+    pub fn now(&self) -> ticketd_domain::Timestamp {
+        self.clock.now()
+    }
+
     /// Whether storage answers now (for readiness checks).
     pub async fn ready(&self) -> Result<(), AppError> {
         Ok(self.health.ping().await?)

@@ -307,7 +307,7 @@ async fn download_file(
     let key = UploadKey::parse(&key).map_err(|_| ApiError::not_found("no such file"))?;
     let (expires, signature) = (q.one("expires"), q.one("signature"));
     let opened = if expires.is_some() || signature.is_some() {
-        let now = chrono::Utc::now().timestamp();
+        let now = desk.now().timestamp();
         let good =
             matches!((expires, signature), (Some(e), Some(s)) if links.check(&key, e, s, now));
         if !good {

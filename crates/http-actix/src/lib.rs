@@ -164,6 +164,8 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    // Tokens are checked against the desk's clock, as everything else is.
+    let keys = keys.with_clock(desk.clock());
     let (app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base_document())

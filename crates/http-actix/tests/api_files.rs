@@ -159,7 +159,7 @@ async fn files_are_served_only_to_who_may_read_their_message(db: &TestDatabase) 
 }
 
 async fn tampered_incomplete_or_expired_links_are_refused(db: &TestDatabase) {
-    let (desk, dir) = desk_over(db);
+    let (desk, dir, clock) = desk_and_clock(db);
     let mut short = settings();
     short.download_link_ttl = std::time::Duration::from_secs(1);
     let mut api = api_with(desk, short).await;
@@ -193,7 +193,7 @@ async fn tampered_incomplete_or_expired_links_are_refused(db: &TestDatabase) {
         assert!(r.body["message"].as_str().unwrap().contains("link"), "{bad}");
     }
     // Expired: the link stops working after its time.
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    clock.advance(std::time::Duration::from_secs(2));
     api.call(Method::GET, &links[0], None, None).await.expect_error(403);
     // A token still works.
     assert_eq!(api.download(path, Some(&c)).await.status.as_u16(), 200);
@@ -470,7 +470,7 @@ async fn malformed_upload_requests_get_clear_errors(db: &TestDatabase) {
 }
 
 async fn the_sweep_removes_old_unattached_uploads_and_keeps_attached_ones(db: &TestDatabase) {
-    let (desk, dir) = desk_over(db);
+    let (desk, dir, clock) = desk_and_clock(db);
     let desk = desk.with_attachment_policy(AttachmentPolicy {
         retention: chrono::Duration::seconds(1),
         ..AttachmentPolicy::default()
@@ -485,7 +485,7 @@ async fn the_sweep_removes_old_unattached_uploads_and_keeps_attached_ones(db: &T
     // Nothing is old enough yet.
     assert_eq!(desk.sweep_uploads().await.unwrap().uploads, 0);
     assert_eq!(stored_files(&dir).len(), 2);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    clock.advance(std::time::Duration::from_secs(2));
     let report = desk.sweep_uploads().await.unwrap();
     assert_eq!((report.uploads, report.orphan_files), (1, 0));
     assert_eq!(stored_files(&dir), vec![key_of(&kept["filePath"])]);
@@ -499,12 +499,11 @@ async fn the_sweep_removes_old_unattached_uploads_and_keeps_attached_ones(db: &T
     // between writing and recording) goes too; a file it did not write (another
     // installation's upload in a shared storage) stays.
     let crashed = ticketd_domain::UploadKey::parse(&"b".repeat(32)).unwrap();
-    ticketd_ports::UploadRepository::note_written_file(&db.store, &crashed, chrono::Utc::now()).await.unwrap();
+    ticketd_ports::UploadRepository::note_written_file(&db.store, &crashed, desk.now()).await.unwrap();
     std::fs::write(dir.path().join(crashed.as_str()), PDF).unwrap();
     let foreign = "c".repeat(32);
     std::fs::write(dir.path().join(&foreign), PDF).unwrap();
-    // (The clock has whole seconds.)
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    clock.advance(std::time::Duration::from_secs(2));
     let report = desk.sweep_uploads().await.unwrap();
     assert_eq!((report.uploads, report.orphan_files), (0, 1));
     let mut expected = vec![key_of(&kept["filePath"]), foreign];

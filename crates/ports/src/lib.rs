@@ -17,7 +17,7 @@ mod repos;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{

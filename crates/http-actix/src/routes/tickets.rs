@@ -236,7 +236,7 @@ pub(super) async fn get_ticket(
     let details = desk.ticket_details(&user.0, id, include_deleted).await?;
     let dto = TicketDetailsDto::from(&details);
     let tag = details_tag(&dto)?;
-    let now = chrono::Utc::now();
+    let now = desk.now();
     let linked = dto.with_links(|key| links.url(key, now));
     let body = serde_json::to_vec(&Envelope::ok(TICKET_DETAILS, linked))
         .map_err(|e| ApiError::internal(format!("serialising ticket details: {e}")))?;

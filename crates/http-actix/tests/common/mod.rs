@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use ticketd_app::SupportDesk;
 use ticketd_domain::{Actor, UserId, UserType};
 use ticketd_http_actix::{HttpSettings, JwtKeys, build_app};
-use ticketd_ports::SystemClock;
+use ticketd_ports::ManualClock;
 use ticketd_store_diesel::testing::TestDatabase;
 
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
@@ -154,11 +154,19 @@ pub async fn api_and_desk(
 
 /// A desk over `db`, keeping files in a new temporary directory.
 pub fn desk_over(db: &TestDatabase) -> (SupportDesk, tempfile::TempDir) {
+    let (desk, dir, _) = desk_and_clock(db);
+    (desk, dir)
+}
+
+/// A desk over `db`, keeping files in a new temporary directory, with a
+/// clock the test moves (it starts at the system's time).
+pub fn desk_and_clock(db: &TestDatabase) -> (SupportDesk, tempfile::TempDir, Arc<ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
     let files = ticketd_files::ObjectFiles::local(dir.path()).unwrap();
     let store = Arc::new(db.store.clone());
-    let desk = SupportDesk::new(store, Arc::new(files), Arc::new(SystemClock));
-    (desk, dir)
+    let clock = Arc::new(ManualClock::starting_now());
+    let desk = SupportDesk::new(store, Arc::new(files), clock.clone());
+    (desk, dir, clock)
 }
 
 pub fn token_for(id: &str, user_type: UserType) -> String {
