@@ -77,7 +77,8 @@ impl TicketChanges {
             && self.sub_category_id.is_none()
     }
 
-    fn only_status(&self) -> bool {
+    /// Whether the status is all that is asked to change.
+    pub fn only_status(&self) -> bool {
         self.priority.is_none()
             && self.assignee_id.is_none()
             && self.category_id.is_none()
@@ -153,13 +154,14 @@ impl SupportDesk {
         self.open_ticket_keeping(actor, input, None).await
     }
 
-    /// [`open_ticket`](Self::open_ticket), keeping `answer` with the new
-    /// ticket in one transaction (for a request with an `Idempotency-Key`).
+    /// [`open_ticket`](Self::open_ticket), keeping `keep` (how to render the
+    /// answer of a request with an `Idempotency-Key`) with the new ticket in
+    /// one transaction.
     pub async fn open_ticket_keeping(
         &self,
         actor: &Actor,
         input: OpenTicketInput,
-        answer: Option<KeptAnswer<TicketView>>,
+        keep: Option<KeptAnswer<TicketView>>,
     ) -> Result<TicketView, AppError> {
         let (user_id, user_type) = match input.user_id {
             Some(id) if actor.user_type.is_staff() => (id, UserType::Customer),
@@ -201,7 +203,7 @@ impl SupportDesk {
                 assignee_id: input.assignee_id.clone(),
                 actor: actor.clone(),
                 at,
-                answer: answer.clone(),
+                answer: keep.clone(),
             };
             let log = NewLogEntry::new(LogAction::CreatedTicket, actor, at);
             match self.tickets.create_ticket(new, log).await {
@@ -263,14 +265,15 @@ impl SupportDesk {
         self.add_message_keeping(actor, id, input, None).await
     }
 
-    /// [`add_message`](Self::add_message), keeping `answer` with the message
-    /// in one transaction (for a request with an `Idempotency-Key`).
+    /// [`add_message`](Self::add_message), keeping `keep` (how to render the
+    /// answer of a request with an `Idempotency-Key`) with the message in one
+    /// transaction.
     pub async fn add_message_keeping(
         &self,
         actor: &Actor,
         id: TicketId,
         input: NewMessageInput,
-        answer: Option<KeptAnswer<Message>>,
+        keep: Option<KeptAnswer<Message>>,
     ) -> Result<Message, AppError> {
         if input.body.is_none() && input.attachments.is_empty() {
             return Err(AppError::invalid(
@@ -322,7 +325,7 @@ impl SupportDesk {
                 attachments,
                 visibility: input.visibility,
                 at,
-                answer: answer.clone(),
+                answer: keep.clone(),
             };
             let mut log = NewLogEntry::new(LogAction::AddedMessage, actor, at);
             log.visibility = input.visibility;

@@ -142,11 +142,6 @@ impl ApiError {
         self.headers.push((name, value));
         self
     }
-
-    /// The client-facing message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
 }
 
 impl From<AppError> for ApiError {

@@ -26,7 +26,7 @@ mod routes;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::{App, HttpMessage, HttpResponse, middleware, web};
+use actix_web::{App, HttpResponse, middleware, web};
 use ticketd_app::SupportDesk;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -127,10 +127,6 @@ impl HttpShared {
         }
     }
 }
-
-/// A request's id, as found in the request's extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// Takes a client's `X-Request-Id` if it is short and plain, or makes one.
 fn request_id(req: &ServiceRequest) -> String {
@@ -249,7 +245,6 @@ pub fn build_app(
         .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
         .wrap_fn(move |req, srv| {
             let id = request_id(&req);
-            req.extensions_mut().insert(RequestId(id.clone()));
             let started = std::time::Instant::now();
             let method = req.method().clone();
             let call = observe::with_request_id(id.clone(), srv.call(req));

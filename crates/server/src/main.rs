@@ -152,8 +152,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // actix-web's HttpServer, assembled by hand so that each connection can
     // be wrapped: the answers actix-http writes itself (400 for bytes that are
     // not HTTP, 431 for oversized headers) then get the JSON envelope too.
-    let listener = std::net::TcpListener::bind(&config.bind)
-        .with_context(|| format!("binding {}", config.bind))?;
+    // A listening socket handed over by the caller (systemd socket
+    // activation: LISTEN_FDS) is used as it is; else ticketd binds its own.
+    let inherited = listenfd::ListenFd::from_env()
+        .take_tcp_listener(0)
+        .context("taking the listening socket handed over in LISTEN_FDS")?;
+    let listener = match inherited {
+        Some(listener) => listener,
+        None => std::net::TcpListener::bind(&config.bind)
+            .with_context(|| format!("binding {}", config.bind))?,
+    };
     let addr = listener.local_addr().context("reading the bound address")?;
     log::info!("serving on http://{addr} (Swagger UI at http://{addr}/swagger-ui/)");
     let mut builder = actix_server::Server::build().disable_signals();

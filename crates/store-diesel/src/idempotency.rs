@@ -9,9 +9,16 @@ use crate::rows::{count, to_db_time};
 use crate::schema::idempotency_keys as keys;
 use crate::{AnyConnection, Store, db_error};
 
-type Row = (String, Option<i32>, Option<String>, chrono::NaiveDateTime);
+/// A claimed key: the request it was claimed for, and its answer once kept.
+#[derive(Queryable)]
+struct ClaimRow {
+    request_hash: String,
+    status_code: Option<i32>,
+    response: Option<String>,
+    claimed_at: chrono::NaiveDateTime,
+}
 
-fn find(conn: &mut AnyConnection, user: &str, key: &str) -> Result<Option<Row>, RepoError> {
+fn find(conn: &mut AnyConnection, user: &str, key: &str) -> Result<Option<ClaimRow>, RepoError> {
     keys::table
         .find((user, key))
         .select((
@@ -20,18 +27,17 @@ fn find(conn: &mut AnyConnection, user: &str, key: &str) -> Result<Option<Row>, 
             keys::response,
             keys::created_at,
         ))
-        .first::<Row>(conn)
+        .first::<ClaimRow>(conn)
         .optional()
         .map_err(db_error)
 }
 
 /// What an existing claim means for a new request with `hash`.
-fn judge(row: &Row, hash: &str) -> Claim {
-    let (stored_hash, status, body, _) = row;
-    if stored_hash != hash {
+fn judge(row: &ClaimRow, hash: &str) -> Claim {
+    if row.request_hash != hash {
         return Claim::Mismatch;
     }
-    match (status, body) {
+    match (&row.status_code, &row.response) {
         (Some(status), Some(body)) => Claim::Replay {
             status: u16::try_from(*status).unwrap_or(500),
             body: body.clone(),
@@ -102,7 +108,7 @@ impl IdempotencyStore for Store {
                     Ok(Claim::New)
                 }
                 Some(row) => match judge(&row, &hash) {
-                    Claim::InProgress if row.3 < stale_before => {
+                    Claim::InProgress if row.claimed_at < stale_before => {
                         diesel::update(keys::table.find((&user, &key)))
                             .set(keys::created_at.eq(at))
                             .execute(conn)

@@ -60,10 +60,7 @@ pub(super) async fn update_ticket(
         .await?
         .into_changes()
         .map_err(ApiError::invalid)?;
-    let only_status = changes.priority.is_none()
-        && changes.assignee_id.is_none()
-        && changes.category_id.is_none()
-        && changes.sub_category_id.is_none();
+    let only_status = changes.only_status();
     let expected = if_match(&req, &desk, &user.0, id).await?;
     let view = desk.update_ticket(&user.0, id, changes, expected).await?;
     let message = if only_status {

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ticketd");
 
+/// A port nobody listens on now, for servers that must bind their own (a
+/// private PostgreSQL): another process could take it before they do.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -138,10 +140,23 @@ impl Server {
         env: &[(&str, &str)],
         log: impl Into<Stdio>,
     ) -> Server {
-        let port = free_port();
+        // The test binds the port and hands the listening socket over (as
+        // systemd socket activation does): no other process can take the
+        // port between the choice and the server's start.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         let mut cmd = ticketd(dir);
+        {
+            use command_fds::{CommandFdExt, FdMapping};
+            cmd.fd_mappings(vec![FdMapping {
+                parent_fd: std::os::fd::OwnedFd::from(listener),
+                child_fd: 3,
+            }])
+            .unwrap();
+        }
         cmd.arg("serve")
-            .env("TICKETD_BIND", format!("127.0.0.1:{port}"))
+            .env("LISTEN_FDS", "1")
+            .env_remove("LISTEN_PID")
             .env("TICKETD_WORKERS", "2")
             .stdout(Stdio::null())
             .stderr(log.into());
@@ -151,8 +166,11 @@ impl Server {
         cmd.envs(env.iter().copied());
         let child = cmd.spawn().unwrap();
         let server = Server { child, port };
+        // The socket takes connections from the start; the server answers
+        // them once it is up.
+        let health = "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !exchange_lossy(port, health, b"").starts_with(b"HTTP/1.1 200") {
             assert!(Instant::now() < deadline, "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
