@@ -38,30 +38,50 @@ pub struct SupportDesk {
     pub(crate) clock: Arc<dyn Clock>,
 }
 
-/// Everything a store offers the desk: one object implementing every
-/// storage port, such as the diesel store or the in-memory fake.
-pub trait Storage:
-    TicketRepository
-    + CategoryRepository
-    + AuditLogRepository
-    + UserDirectory
-    + StoreHealth
-    + IdempotencyStore
-    + UploadRepository
-    + 'static
-{
+/// The storage ports the desk works through, each its own object: they may
+/// come from one store (the diesel store implements them all:
+/// [`StoragePorts::of`]) or from different adapters.
+#[derive(Clone)]
+pub struct StoragePorts {
+    /// Tickets and their messages.
+    pub tickets: Arc<dyn TicketRepository>,
+    /// Categories.
+    pub categories: Arc<dyn CategoryRepository>,
+    /// The audit log.
+    pub logs: Arc<dyn AuditLogRepository>,
+    /// The users the desk has seen (who may be assigned).
+    pub users: Arc<dyn UserDirectory>,
+    /// Whether storage answers (readiness).
+    pub health: Arc<dyn StoreHealth>,
+    /// Idempotency keys and their kept answers.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Upload records.
+    pub uploads: Arc<dyn UploadRepository>,
 }
 
-impl<T> Storage for T where
-    T: TicketRepository
-        + CategoryRepository
-        + AuditLogRepository
-        + UserDirectory
-        + StoreHealth
-        + IdempotencyStore
-        + UploadRepository
-        + 'static
-{
+impl StoragePorts {
+    /// Every port from one store that implements them all.
+    pub fn of<S>(store: Arc<S>) -> Self
+    where
+        S: TicketRepository
+            + CategoryRepository
+            + AuditLogRepository
+            + UserDirectory
+            + StoreHealth
+            + IdempotencyStore
+            + UploadRepository
+            + 'static,
+    {
+        Self {
+            tickets: store.clone(),
+            categories: store.clone(),
+            logs: store.clone(),
+            users: store.clone(),
+            health: store.clone(),
+            idempotency: store.clone(),
+            uploads: store,
+        }
+    }
 }
 
 pub(crate) fn ticket_not_found(id: TicketId) -> AppError {
@@ -87,23 +107,29 @@ pub(crate) fn check_include_deleted(actor: &Actor, include_deleted: bool) -> Res
 }
 
 impl SupportDesk {
-    /// A desk over one store that implements every storage port.
+    /// A desk over the storage `ports` (`StoragePorts::of(store)` for one
+    /// store that implements them all).
     ///
     /// `files` keeps the bytes of uploads; the [`AttachmentPolicy`] is the
     /// default one until [`with_attachment_policy`](Self::with_attachment_policy).
-    pub fn new<S: Storage>(
-        store: Arc<S>,
-        files: Arc<dyn FileStore>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(ports: StoragePorts, files: Arc<dyn FileStore>, clock: Arc<dyn Clock>) -> Self {
+        let StoragePorts {
+            tickets,
+            categories,
+            logs,
+            users,
+            health,
+            idempotency,
+            uploads,
+        } = ports;
         Self {
-            tickets: store.clone(),
-            categories: store.clone(),
-            logs: store.clone(),
-            users: store.clone(),
-            health: store.clone(),
-            idempotency: store.clone(),
-            uploads: store,
+            tickets,
+            categories,
+            logs,
+            users,
+            health,
+            idempotency,
+            uploads,
             files,
             policy: AttachmentPolicy::default(),
             last_sweep_hour: Arc::new(AtomicI64::new(i64::MIN)),

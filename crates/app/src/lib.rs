@@ -11,15 +11,17 @@
 mod desk;
 mod error;
 mod paging;
+mod queries;
 mod sniff;
 mod tickets;
 mod uploads;
 
-pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, Storage, SupportDesk};
+pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, StoragePorts, SupportDesk};
 pub use error::{AppError, FieldError};
 pub use paging::{
     COUNT_CAP, Count, Cursor, CursorError, ListOrder, ListPage, MAX_OFFSET, PageRequest,
 };
+pub use queries::{SortField, TicketQuery, TicketSort};
 pub use sniff::{ACCEPTED_TYPES, sniff_content_type};
 pub use tickets::{AttachmentInput, NewMessageInput, OpenTicketInput, TicketChanges};
 pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport, UploadBatch};

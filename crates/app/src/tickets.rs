@@ -13,6 +13,7 @@ use ticketd_ports::{
 use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
 use crate::error::AppError;
 use crate::paging::{COUNT_CAP, Count, ListOrder, ListPage, PageRequest};
+use crate::queries::TicketQuery;
 
 /// What it takes to open a ticket, already checked field by field.
 #[derive(Debug, Clone)]
@@ -213,25 +214,24 @@ impl SupportDesk {
         }
     }
 
-    fn scoped(actor: &Actor, mut filter: TicketFilter) -> Result<TicketFilter, AppError> {
-        check_include_deleted(actor, filter.include_deleted)?;
-        if !actor.user_type.is_staff() && filter.user_ids.iter().any(|u| u != &actor.id) {
+    fn scoped(actor: &Actor, query: TicketQuery) -> Result<TicketFilter, AppError> {
+        check_include_deleted(actor, query.include_deleted)?;
+        if !actor.user_type.is_staff() && query.user_ids.iter().any(|u| u != &actor.id) {
             return Err(AppError::Forbidden(
                 "only agents and admins may filter by another user's tickets".into(),
             ));
         }
-        filter.owner = Self::owner_scope(actor);
-        Ok(filter)
+        Ok(query.into_filter(Self::owner_scope(actor)))
     }
 
-    /// A page of the tickets the actor may see that match `filter`, in its order.
+    /// A page of the tickets the actor may see that match `query`, in its order.
     pub async fn list_tickets(
         &self,
         actor: &Actor,
-        filter: TicketFilter,
+        query: TicketQuery,
         page: &PageRequest,
     ) -> Result<ListPage<TicketView>, AppError> {
-        let filter = Self::scoped(actor, filter)?;
+        let filter = Self::scoped(actor, query)?;
         let order = ListOrder::Tickets(filter.sort);
         let store_page = page.resolve(order)?;
         self.remember(actor).await?;
@@ -242,13 +242,13 @@ impl SupportDesk {
         }))
     }
 
-    /// How many tickets the actor may see match `filter`, up to [`COUNT_CAP`].
+    /// How many tickets the actor may see match `query`, up to [`COUNT_CAP`].
     pub async fn count_tickets(
         &self,
         actor: &Actor,
-        filter: TicketFilter,
+        query: TicketQuery,
     ) -> Result<Count, AppError> {
-        let filter = Self::scoped(actor, filter)?;
+        let filter = Self::scoped(actor, query)?;
         let n = self.tickets.count_tickets(&filter, COUNT_CAP + 1).await?;
         Ok(Count::from_counted(n))
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 use ticketd_app::{
     AppError, AttachmentInput, AttachmentPolicy, MAX_OFFSET, NewMessageInput, OpenTicketInput,
-    PageRequest, SupportDesk, TicketChanges,
+    PageRequest, SortField, StoragePorts, SupportDesk, TicketChanges, TicketQuery, TicketSort,
 };
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, Description, FileName, FilePath, Keyword, LogAction,
@@ -15,7 +15,7 @@ use ticketd_domain::{
     Visibility,
 };
 use ticketd_ports::testing::{InMemoryFiles, InMemoryStore};
-use ticketd_ports::{Clock, SortField, TicketFilter, TicketSort, TicketView};
+use ticketd_ports::{Clock, TicketView};
 
 struct FixedClock(Timestamp);
 
@@ -54,10 +54,10 @@ async fn change_status(
     desk.update_ticket(who, id, changes, None).await
 }
 
-fn by_keyword(keyword: Option<Keyword>) -> TicketFilter {
-    TicketFilter {
+fn by_keyword(keyword: Option<Keyword>) -> TicketQuery {
+    TicketQuery {
         keyword,
-        ..TicketFilter::default()
+        ..TicketQuery::default()
     }
 }
 
@@ -81,7 +81,7 @@ async fn world() -> World {
         chrono::Utc.with_ymd_and_hms(2025, 4, 1, 10, 0, 0).unwrap(),
     ));
     let files = Arc::new(InMemoryFiles::new());
-    let desk = SupportDesk::new(store.clone(), files.clone(), clock);
+    let desk = SupportDesk::new(StoragePorts::of(store.clone()), files.clone(), clock);
     let top = desk
         .create_category(&admin(), CategoryName::parse("Refund").unwrap(), None)
         .await
@@ -222,7 +222,7 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
     ));
     assert!(
         w.desk
-            .list_tickets(&intruder, TicketFilter::default(), PAGE)
+            .list_tickets(&intruder, TicketQuery::default(), PAGE)
             .await
             .unwrap()
             .rows
@@ -230,7 +230,7 @@ async fn customer_cannot_read_another_customers_ticket_or_its_logs() {
     );
     assert_eq!(
         w.desk
-            .count_tickets(&intruder, TicketFilter::default())
+            .count_tickets(&intruder, TicketQuery::default())
             .await
             .unwrap()
             .value,
@@ -276,7 +276,7 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
     let c1 = customer("c1");
     assert_eq!(
         w.desk
-            .count_tickets(&c1, TicketFilter::default())
+            .count_tickets(&c1, TicketQuery::default())
             .await
             .unwrap()
             .value,
@@ -321,7 +321,7 @@ async fn lists_are_scoped_to_the_customer_and_filtered_by_keyword() {
         .desk
         .list_tickets(
             &agent(),
-            TicketFilter::default(),
+            TicketQuery::default(),
             &PageRequest {
                 limit: 2,
                 offset: 1,
@@ -346,7 +346,7 @@ async fn cursors_walk_every_ticket_once_while_tickets_are_added() {
     loop {
         let p = w
             .desk
-            .list_tickets(&agent(), TicketFilter::default(), &page)
+            .list_tickets(&agent(), TicketQuery::default(), &page)
             .await
             .unwrap();
         seen.extend(p.rows.iter().map(|v| v.ticket.id));
@@ -376,16 +376,16 @@ async fn a_cursor_of_another_order_and_offsets_past_the_maximum_are_refused() {
     }
     let first = w
         .desk
-        .list_tickets(&agent(), TicketFilter::default(), &PageRequest::first(1))
+        .list_tickets(&agent(), TicketQuery::default(), &PageRequest::first(1))
         .await
         .unwrap();
     let cursor = first.next.unwrap().encode();
-    let by_id = TicketFilter {
+    let by_id = TicketQuery {
         sort: TicketSort {
             field: SortField::Id,
             descending: true,
         },
-        ..TicketFilter::default()
+        ..TicketQuery::default()
     };
     let with_cursor = PageRequest {
         cursor: Some(cursor),
@@ -402,7 +402,7 @@ async fn a_cursor_of_another_order_and_offsets_past_the_maximum_are_refused() {
     };
     let r = w
         .desk
-        .list_tickets(&agent(), TicketFilter::default(), &deep)
+        .list_tickets(&agent(), TicketQuery::default(), &deep)
         .await;
     assert!(
         matches!(&r, Err(AppError::Invalid(e)) if e[0].field == "offset"),
@@ -414,7 +414,7 @@ async fn a_cursor_of_another_order_and_offsets_past_the_maximum_are_refused() {
     };
     let r = w
         .desk
-        .list_tickets(&agent(), TicketFilter::default(), &deepest_allowed)
+        .list_tickets(&agent(), TicketQuery::default(), &deepest_allowed)
         .await
         .unwrap();
     assert!(r.rows.is_empty() && r.next.is_none());
@@ -570,7 +570,7 @@ async fn an_unreachable_store_is_reported_as_unavailable() {
     w.store.set_unavailable(true);
     let r = w
         .desk
-        .list_tickets(&agent(), TicketFilter::default(), PAGE)
+        .list_tickets(&agent(), TicketQuery::default(), PAGE)
         .await;
     assert!(matches!(r, Err(AppError::Unavailable(_))), "{r:?}");
 }
@@ -834,7 +834,7 @@ async fn the_sweep_removes_old_unattached_uploads_and_its_own_orphan_files_only(
     // A day less a minute later, nothing is old enough.
     let later = |d: chrono::Duration| {
         let clock = Arc::new(FixedClock(start + d));
-        SupportDesk::new(w.store.clone(), w.files.clone(), clock)
+        SupportDesk::new(StoragePorts::of(w.store.clone()), w.files.clone(), clock)
     };
     let report = later(chrono::Duration::minutes(23 * 60 + 59))
         .sweep_uploads()

@@ -3,9 +3,10 @@
 //! invalid parameter is collected, so one answer names them all.
 
 use actix_web::{HttpRequest, web};
-use ticketd_app::{DEFAULT_LIMIT, FieldError, MAX_LIMIT, PageRequest};
+use ticketd_app::{
+    DEFAULT_LIMIT, FieldError, MAX_LIMIT, PageRequest, SortField, TicketQuery, TicketSort,
+};
 use ticketd_domain::{CategoryId, Keyword, Priority, TicketId, TicketStatus, UserId};
-use ticketd_ports::{SortField, TicketFilter, TicketSort};
 
 use crate::error::ApiError;
 
@@ -188,8 +189,8 @@ fn sort(raw: Option<&str>) -> Result<TicketSort, FieldError> {
 }
 
 /// Reads the ticket list's filters, collecting every invalid one.
-pub(crate) fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketFilter {
-    let mut f = TicketFilter {
+pub(crate) fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketQuery {
+    let mut f = TicketQuery {
         keyword: Keyword::parse(q.one("keyword").unwrap_or(""))
             .map_err(|e| errors.push(FieldError::new("keyword", e.0)))
             .ok()
@@ -212,7 +213,7 @@ pub(crate) fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> Ti
         user_ids: list_param(q, "userId", errors, |raw| {
             UserId::parse(raw).map_err(|e| e.0)
         }),
-        ..TicketFilter::default()
+        ..TicketQuery::default()
     };
     f.unassigned = flag_param(q, "unassigned", errors);
     f.include_deleted = flag_param(q, "includeDeleted", errors);

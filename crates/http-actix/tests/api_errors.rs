@@ -11,7 +11,7 @@ use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use common::*;
 use serde_json::json;
-use ticketd_app::SupportDesk;
+use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_http_actix::Claims;
 use ticketd_ports::SystemClock;
 use ticketd_ports::testing::InMemoryStore;
@@ -343,7 +343,11 @@ async fn oversized_bodies_get_413_and_other_content_types_415(db: &TestDatabase)
 #[actix_web::test]
 async fn an_unreachable_database_gets_503_with_retry_after() {
     let store = Arc::new(InMemoryStore::new());
-    let desk = SupportDesk::new(store.clone(), memory_files(), Arc::new(SystemClock));
+    let desk = SupportDesk::new(
+        StoragePorts::of(store.clone()),
+        memory_files(),
+        Arc::new(SystemClock),
+    );
     let api = api_over(desk).await;
     store.set_unavailable(true);
     for path in [

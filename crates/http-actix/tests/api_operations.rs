@@ -10,7 +10,7 @@ use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use common::*;
 use serde_json::json;
-use ticketd_app::SupportDesk;
+use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_ports::SystemClock;
 use ticketd_ports::testing::InMemoryStore;
 use ticketd_store_diesel::test_on_both_databases;
@@ -19,7 +19,7 @@ use ticketd_store_diesel::test_on_both_databases;
 async fn readiness_follows_the_database_and_liveness_does_not() {
     let store = Arc::new(InMemoryStore::new());
     let api = api_over(SupportDesk::new(
-        store.clone(),
+        StoragePorts::of(store.clone()),
         memory_files(),
         Arc::new(SystemClock),
     ))
@@ -126,7 +126,11 @@ async fn callers_over_their_rate_get_429_with_retry_after_and_limit_headers() {
         burst: 2,
     };
     let api = api_with(
-        SupportDesk::new(store, memory_files(), Arc::new(SystemClock)),
+        SupportDesk::new(
+            StoragePorts::of(store),
+            memory_files(),
+            Arc::new(SystemClock),
+        ),
         limited,
     )
     .await;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use ticketd_app::{AttachmentPolicy, SupportDesk};
+use ticketd_app::{AttachmentPolicy, StoragePorts, SupportDesk};
 use ticketd_domain::{Actor, UserId, UserType};
 use ticketd_files::ObjectFiles;
 use ticketd_http_actix::{
@@ -125,8 +125,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         max_unattached_bytes: config.upload_quota_bytes,
         ..AttachmentPolicy::default()
     };
-    let desk = SupportDesk::new(store.clone(), Arc::new(files), Arc::new(SystemClock))
-        .with_attachment_policy(policy);
+    let desk = SupportDesk::new(
+        StoragePorts::of(store.clone()),
+        Arc::new(files),
+        Arc::new(SystemClock),
+    )
+    .with_attachment_policy(policy);
     actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval()));
     let rate = |per_minute, burst| RateLimit { per_minute, burst };
     let settings = HttpSettings {

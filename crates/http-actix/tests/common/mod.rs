@@ -11,7 +11,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::http::{Method, StatusCode};
 use actix_web::test;
 use serde_json::{Value, json};
-use ticketd_app::SupportDesk;
+use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_domain::{Actor, UserId, UserType};
 use ticketd_http_actix::{HttpSettings, JwtKeys, build_app};
 use ticketd_ports::ManualClock;
@@ -165,7 +165,7 @@ pub fn desk_and_clock(db: &TestDatabase) -> (SupportDesk, tempfile::TempDir, Arc
     let files = ticketd_files::ObjectFiles::local(dir.path()).unwrap();
     let store = Arc::new(db.store.clone());
     let clock = Arc::new(ManualClock::starting_now());
-    let desk = SupportDesk::new(store, Arc::new(files), clock.clone());
+    let desk = SupportDesk::new(StoragePorts::of(store), Arc::new(files), clock.clone());
     (desk, dir, clock)
 }
 
