@@ -11,7 +11,6 @@
 mod desk;
 mod error;
 mod paging;
-mod queries;
 mod sniff;
 mod tickets;
 mod uploads;
@@ -21,7 +20,7 @@ pub use error::{AppError, FieldError};
 pub use paging::{
     COUNT_CAP, Count, Cursor, CursorError, ListOrder, ListPage, MAX_OFFSET, PageRequest,
 };
-pub use queries::{SortField, TicketQuery, TicketSort};
 pub use sniff::{ACCEPTED_TYPES, sniff_content_type};
+pub use ticketd_ports::{SortField, TicketQuery, TicketSort};
 pub use tickets::{AttachmentInput, NewMessageInput, OpenTicketInput, TicketChanges};
 pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport, UploadBatch};

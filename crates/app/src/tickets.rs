@@ -7,13 +7,12 @@ use ticketd_domain::{
 };
 use ticketd_ports::{
     KeptAnswer, NewLogEntry, NewMessage, NewTicket, Position, RepoError, StatusChange,
-    TicketFilter, TicketUpdate, TicketView,
+    TicketFilter, TicketQuery, TicketUpdate, TicketView,
 };
 
 use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
 use crate::error::AppError;
 use crate::paging::{COUNT_CAP, Count, ListOrder, ListPage, PageRequest};
-use crate::queries::TicketQuery;
 
 /// What it takes to open a ticket, already checked field by field.
 #[derive(Debug, Clone)]
@@ -221,7 +220,10 @@ impl SupportDesk {
                 "only agents and admins may filter by another user's tickets".into(),
             ));
         }
-        Ok(query.into_filter(Self::owner_scope(actor)))
+        Ok(TicketFilter {
+            owner: Self::owner_scope(actor),
+            query,
+        })
     }
 
     /// A page of the tickets the actor may see that match `query`, in its order.

@@ -23,7 +23,7 @@ pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
     KeptAnswer, LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket,
     NewUpload, Page, Position, ReadScope, SortField, StatusChange, TicketDetails, TicketFilter,
-    TicketSort, TicketUpdate, TicketView,
+    TicketQuery, TicketSort, TicketUpdate, TicketView,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,

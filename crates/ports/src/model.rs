@@ -264,12 +264,12 @@ impl Default for TicketSort {
     }
 }
 
-/// Which tickets a list or count covers, and in which order. Every filter
-/// given must hold; a list filter holds if the ticket matches any of its values.
+/// What a client asks of the ticket list: filters and order. Every filter
+/// given must hold; a list filter holds if the ticket matches any of its
+/// values. Whose tickets the caller may see is not part of it: the
+/// application adds that ([`TicketFilter::owner`]).
 #[derive(Debug, Clone, Default)]
-pub struct TicketFilter {
-    /// Only tickets of this user (set for customers).
-    pub owner: Option<UserId>,
+pub struct TicketQuery {
     /// Only tickets whose subject, description or reference contain this.
     pub keyword: Option<Keyword>,
     /// Only tickets in one of these statuses.
@@ -296,6 +296,32 @@ pub struct TicketFilter {
     pub include_deleted: bool,
     /// The order.
     pub sort: TicketSort,
+}
+
+/// Which tickets a list or count covers, and in which order: a client's
+/// query over the tickets the caller may see. Its query's fields read
+/// through it (`filter.keyword`).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only tickets of this user (set for customers).
+    pub owner: Option<UserId>,
+    /// The filters and order asked for.
+    pub query: TicketQuery,
+}
+
+impl From<TicketQuery> for TicketFilter {
+    /// The query over every ticket.
+    fn from(query: TicketQuery) -> Self {
+        Self { owner: None, query }
+    }
+}
+
+impl std::ops::Deref for TicketFilter {
+    type Target = TicketQuery;
+
+    fn deref(&self) -> &TicketQuery {
+        &self.query
+    }
 }
 
 /// Which audit-log entries a list or count covers.

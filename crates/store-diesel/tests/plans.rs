@@ -10,7 +10,8 @@ use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use ticketd_domain::{CategoryId, Keyword, Priority, TicketId, TicketStatus, Timestamp, UserId};
 use ticketd_ports::{
-    LogFilter, Page, Position, ReadScope, SortField, TicketFilter, TicketRepository, TicketSort,
+    LogFilter, Page, Position, ReadScope, SortField, TicketFilter, TicketQuery, TicketRepository,
+    TicketSort,
 };
 use ticketd_store_diesel::testing::TestDatabase;
 
@@ -134,10 +135,10 @@ fn user(id: &str) -> UserId {
 }
 
 fn with_keyword(k: &str) -> TicketFilter {
-    TicketFilter {
+    TicketFilter::from(TicketQuery {
         keyword: Keyword::parse(k).unwrap(),
-        ..TicketFilter::default()
-    }
+        ..TicketQuery::default()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -151,7 +152,7 @@ async fn no_api_query_reads_a_big_table_whole() {
     let page = Page::first(11);
     let customer = TicketFilter {
         owner: Some(user("customer0001")),
-        ..TicketFilter::default()
+        query: TicketQuery::default(),
     };
 
     // Every sort, both ways, first page and a page after a cursor.
@@ -164,10 +165,10 @@ async fn no_api_query_reads_a_big_table_whole() {
     ];
     for field in sorts {
         for descending in [true, false] {
-            let filter = TicketFilter {
+            let filter = TicketFilter::from(TicketQuery {
                 sort: TicketSort { field, descending },
-                ..TicketFilter::default()
-            };
+                ..TicketQuery::default()
+            });
             let rows = store.list_tickets(&filter, page).await.unwrap();
             let last = Position::of_ticket(filter.sort, &rows.last().unwrap().ticket);
             check(
@@ -184,50 +185,53 @@ async fn no_api_query_reads_a_big_table_whole() {
 
     // Every filter, alone and for a customer.
     let filters = [
-        TicketFilter {
+        TicketFilter::from(TicketQuery {
             statuses: vec![TicketStatus::Pending],
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             priorities: vec![Priority::Urgent],
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             category_ids: vec![CategoryId(7)],
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             sub_category_ids: vec![CategoryId(40)],
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             assignee_ids: vec![user("agent07")],
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             unassigned: true,
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             user_ids: vec![user("customer0042")],
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             created_from: Some(at(1)),
             created_to: Some(at(2)),
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             updated_since: Some(at(20)),
-            ..TicketFilter::default()
-        },
-        TicketFilter {
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
             include_deleted: true,
-            ..TicketFilter::default()
-        },
+            ..TicketQuery::default()
+        }),
         customer.clone(),
         TicketFilter {
-            statuses: vec![TicketStatus::Open],
+            query: TicketQuery {
+                statuses: vec![TicketStatus::Open],
+                ..TicketQuery::default()
+            },
             ..customer.clone()
         },
     ];
@@ -291,7 +295,10 @@ async fn no_api_query_reads_a_big_table_whole() {
             .unwrap(),
     );
     let mine = TicketFilter {
-        keyword: Keyword::parse("refund").unwrap(),
+        query: TicketQuery {
+            keyword: Keyword::parse("refund").unwrap(),
+            ..TicketQuery::default()
+        },
         ..customer.clone()
     };
     check(

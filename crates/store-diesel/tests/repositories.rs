@@ -14,8 +14,8 @@ use ticketd_domain::{
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
     NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SortField,
-    StatusChange, TicketFilter, TicketRepository, TicketSort, TicketUpdate, UploadRepository,
-    UserDirectory,
+    StatusChange, TicketFilter, TicketQuery, TicketRepository, TicketSort, TicketUpdate,
+    UploadRepository, UserDirectory,
 };
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
@@ -122,10 +122,10 @@ async fn log_count(db: &TestDatabase, ticket_id: TicketId) -> u64 {
 }
 
 fn keyword(k: &str) -> TicketFilter {
-    TicketFilter {
+    TicketFilter::from(TicketQuery {
         keyword: Keyword::parse(k).unwrap(),
-        ..TicketFilter::default()
-    }
+        ..TicketQuery::default()
+    })
 }
 
 fn new_upload(owner: &Actor, name: &str, at: Timestamp) -> NewUpload {
@@ -405,7 +405,7 @@ async fn owner_filter_scopes_tickets_and_logs(db: &TestDatabase) {
     let top = category(db, "General", None).await;
     let mine = ticket(db, top, "c1", "mine", t0()).await;
     ticket(db, top, "c2", "theirs", t0()).await;
-    let c1 = TicketFilter { owner: Some(UserId::parse("c1").unwrap()), keyword: None, ..TicketFilter::default() };
+    let c1 = TicketFilter { owner: Some(UserId::parse("c1").unwrap()), query: TicketQuery::default() };
     let listed = db.store.list_tickets(&c1, ALL).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].ticket.id, mine);
@@ -550,7 +550,7 @@ async fn deleted_tickets_leave_lists_and_logs_unless_asked_for(db: &TestDatabase
     let read = db.store.get_ticket(id).await.unwrap().unwrap();
     assert!(read.ticket.is_delete, "a deleted ticket can still be read by id, flagged");
     assert_eq!(db.store.count_tickets(&TicketFilter::default(), u64::MAX).await.unwrap(), 1);
-    let with_deleted = TicketFilter { include_deleted: true, ..TicketFilter::default() };
+    let with_deleted = TicketFilter::from(TicketQuery { include_deleted: true, ..TicketQuery::default() });
     assert_eq!(db.store.count_tickets(&with_deleted, u64::MAX).await.unwrap(), 2);
     assert_eq!(log_count(db, id).await, 0);
     let logs = LogFilter { ticket_id: Some(id), include_deleted: true, ..LogFilter::default() };
@@ -598,7 +598,7 @@ async fn cursor_pages_follow_every_sort_in_both_directions(db: &TestDatabase) {
     for field in fields {
         for descending in [true, false] {
             let sort = TicketSort { field, descending };
-            let filter = TicketFilter { sort, ..TicketFilter::default() };
+            let filter = TicketFilter::from(TicketQuery { sort, ..TicketQuery::default() });
             let all: Vec<TicketId> =
                 db.store.list_tickets(&filter, ALL).await.unwrap().iter().map(|v| v.ticket.id).collect();
             assert_eq!(all.len(), 9);

@@ -17,7 +17,8 @@ use ticketd_domain::{
     TicketStatus, UserId, UserType, search_text,
 };
 use ticketd_ports::{
-    CategoryRepository, NewCategory, NewLogEntry, NewTicket, Page, TicketFilter, TicketRepository,
+    CategoryRepository, NewCategory, NewLogEntry, NewTicket, Page, TicketFilter, TicketQuery,
+    TicketRepository,
 };
 use ticketd_store_diesel::Store;
 use ticketd_store_diesel::testing::TestDatabase;
@@ -170,10 +171,10 @@ fn check(store: &Store, seeded: &Seeded, cases: u32) {
             .filter(|(_, text)| text.contains(&folded))
             .map(|(id, _)| *id)
             .collect();
-        let filter = TicketFilter {
+        let filter = TicketFilter::from(TicketQuery {
             keyword: Some(keyword),
-            ..TicketFilter::default()
-        };
+            ..TicketQuery::default()
+        });
         let all = Page::first(1_000);
         let (listed, counted) = tokio::task::block_in_place(|| {
             rt.block_on(async {
