@@ -10,7 +10,7 @@ use crate::envelope::ListEnvelope;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::query::{QueryParams, checked, flag_param, paging, path_ticket_id, ticket_id};
 
-use super::{PagingQuery, count_response, page_response};
+use super::{PagingQuery, rows_or_count};
 
 const LOGS: &str = "Successfully retrieved ticket logs";
 const HISTORY: &str = "Successfully retrieved ticket history";
@@ -69,14 +69,13 @@ pub(super) async fn list_logs(
         Some(raw) => ticket_id("ticketId", raw).map_err(|e| errors.push(e)).ok(),
     };
     checked(errors)?;
-    if count {
-        let count = desk.count_logs(&user.0, ticket, include_deleted).await?;
-        return Ok(count_response(LOGS, count));
-    }
-    let page = desk
-        .list_logs(&user.0, ticket, include_deleted, &page)
-        .await?;
-    Ok(page_response::<_, LogEntryDto>(LOGS, page))
+    rows_or_count::<_, LogEntryDto>(
+        LOGS,
+        count,
+        desk.count_logs(&user.0, ticket, include_deleted),
+        desk.list_logs(&user.0, ticket, include_deleted, &page),
+    )
+    .await
 }
 
 /// Query parameters of a ticket's history.
@@ -119,10 +118,11 @@ pub(super) async fn ticket_history(
     let (page, count) = paging(&q, &mut errors);
     let include_deleted = flag_param(&q, "includeDeleted", &mut errors);
     checked(errors)?;
-    if count {
-        let count = desk.count_history(&user.0, id, include_deleted).await?;
-        return Ok(count_response(HISTORY, count));
-    }
-    let page = desk.history(&user.0, id, include_deleted, &page).await?;
-    Ok(page_response::<_, LogEntryDto>(HISTORY, page))
+    rows_or_count::<_, LogEntryDto>(
+        HISTORY,
+        count,
+        desk.count_history(&user.0, id, include_deleted),
+        desk.history(&user.0, id, include_deleted, &page),
+    )
+    .await
 }

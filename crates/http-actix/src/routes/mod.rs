@@ -8,11 +8,12 @@ mod messages;
 mod tickets;
 
 use actix_web::HttpResponse;
-use ticketd_app::{Count, ListPage};
+use ticketd_app::{AppError, Count, ListPage};
 use utoipa::IntoParams;
 
 use crate::dto::CountDto;
 use crate::envelope::ListEnvelope;
+use crate::error::ApiError;
 
 /// Where the API lives.
 pub const PREFIX: &str = "/backend/api";
@@ -45,8 +46,27 @@ pub struct PagingQuery {
     count: Option<String>,
 }
 
+/// A list call's answer: `{"count": N, "capped": ...}` when the client asked
+/// for a count, else the page. Only the one asked for is read (a future does
+/// nothing until awaited).
+pub(crate) async fn rows_or_count<R, T>(
+    message: &str,
+    count: bool,
+    counted: impl Future<Output = Result<Count, AppError>>,
+    rows: impl Future<Output = Result<ListPage<R>, AppError>>,
+) -> Result<HttpResponse, ApiError>
+where
+    T: serde::Serialize + for<'a> From<&'a R>,
+{
+    Ok(if count {
+        count_response(message, counted.await?)
+    } else {
+        page_response::<R, T>(message, rows.await?)
+    })
+}
+
 /// A page of a list, with the cursor of the next page.
-pub(crate) fn page_response<R, T>(message: &str, page: ListPage<R>) -> HttpResponse
+fn page_response<R, T>(message: &str, page: ListPage<R>) -> HttpResponse
 where
     T: serde::Serialize + for<'a> From<&'a R>,
 {
@@ -56,7 +76,7 @@ where
 }
 
 /// A count answer: `{"count": N, "capped": bool}`, and N in `X-Total-Count`.
-pub(crate) fn count_response(message: &str, count: Count) -> HttpResponse {
+fn count_response(message: &str, count: Count) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((TOTAL_COUNT, count.value.to_string()))
         .json(ListEnvelope::<()>::count(message, CountDto::from(count)))

@@ -15,7 +15,7 @@ use crate::idempotency::{idempotency_key, idempotent, json_body};
 use crate::input::{parse_json, read_body};
 use crate::query::{QueryParams, checked, flag_param, paging, path_ticket_id, ticket_filter};
 
-use super::{PagingQuery, TICKET_DETAILS, count_response, page_response};
+use super::{PagingQuery, TICKET_DETAILS, rows_or_count};
 
 const LIST_TICKETS: &str = "Support tickets retrieved successfully";
 const TICKET_CREATED: &str = "Ticket created successfully";
@@ -116,12 +116,13 @@ pub(super) async fn list_tickets(
     let (page, count) = paging(&q, &mut errors);
     let filter = ticket_filter(&q, &mut errors);
     checked(errors)?;
-    if count {
-        let count = desk.count_tickets(&user.0, filter).await?;
-        return Ok(count_response(LIST_TICKETS, count));
-    }
-    let page = desk.list_tickets(&user.0, filter, &page).await?;
-    Ok(page_response::<_, TicketDto>(LIST_TICKETS, page))
+    rows_or_count::<_, TicketDto>(
+        LIST_TICKETS,
+        count,
+        desk.count_tickets(&user.0, filter.clone()),
+        desk.list_tickets(&user.0, filter, &page),
+    )
+    .await
 }
 
 #[utoipa::path(
