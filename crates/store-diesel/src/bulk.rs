@@ -62,9 +62,9 @@ impl Batch {
         for (t, &id) in tickets.iter().zip(ticket_ids) {
             let mut row = NewTicketRow::new(&t.ticket);
             row.status = t.now.status.code();
-            row.modified_by = t.now.modified_by.id.as_str().to_owned();
-            row.modified_by_type = t.now.modified_by.user_type.as_str().to_owned();
-            row.modified_date = to_db_time(t.now.modified_at);
+            row.audit.modified_by = t.now.modified_by.id.as_str().to_owned();
+            row.audit.modified_by_type = t.now.modified_by.user_type.as_str().to_owned();
+            row.audit.modified_date = to_db_time(t.now.modified_at);
             batch.tickets.push((id, row));
             for m in &t.messages {
                 let mid = message_ids.next().unwrap_or_default();
@@ -169,12 +169,12 @@ fn copy_postgres(conn: &mut diesel::PgConnection, batch: &Batch) -> QueryResult<
             t.assignee_id.clone(),
             s(flag(t.is_active)),
             s(flag(t.is_delete)),
-            s(&t.created_by),
-            s(&t.created_by_type),
-            Some(time(t.created_date)),
-            s(&t.modified_by),
-            s(&t.modified_by_type),
-            Some(time(t.modified_date)),
+            s(&t.audit.created_by),
+            s(&t.audit.created_by_type),
+            Some(time(t.audit.created_date)),
+            s(&t.audit.modified_by),
+            s(&t.audit.modified_by_type),
+            Some(time(t.audit.modified_date)),
         ]
     });
     diesel::copy_from(tickets::table)
@@ -216,12 +216,12 @@ fn copy_postgres(conn: &mut diesel::PgConnection, batch: &Batch) -> QueryResult<
             s(&m.visibility),
             s(flag(m.is_active)),
             s(flag(m.is_delete)),
-            s(&m.created_by),
-            s(&m.created_by_type),
-            Some(time(m.created_date)),
-            s(&m.modified_by),
-            s(&m.modified_by_type),
-            Some(time(m.modified_date)),
+            s(&m.audit.created_by),
+            s(&m.audit.created_by_type),
+            Some(time(m.audit.created_date)),
+            s(&m.audit.modified_by),
+            s(&m.audit.modified_by_type),
+            Some(time(m.audit.modified_date)),
         ]
     });
     diesel::copy_from(ticket_messages::table)
@@ -259,12 +259,12 @@ fn copy_postgres(conn: &mut diesel::PgConnection, batch: &Batch) -> QueryResult<
             s(&l.changes),
             s(flag(l.is_active)),
             s(flag(l.is_delete)),
-            s(&l.created_by),
-            s(&l.created_by_type),
-            Some(time(l.created_date)),
-            s(&l.modified_by),
-            s(&l.modified_by_type),
-            Some(time(l.modified_date)),
+            s(&l.audit.created_by),
+            s(&l.audit.created_by_type),
+            Some(time(l.audit.created_date)),
+            s(&l.audit.modified_by),
+            s(&l.audit.modified_by_type),
+            Some(time(l.audit.modified_date)),
         ]
     });
     diesel::copy_from(ticket_logs::table)

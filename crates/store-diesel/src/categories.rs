@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use ticketd_domain::{Category, CategoryId, fold_case};
 use ticketd_ports::{CategoryRepository, NewCategory, RepoError};
 
-use crate::rows::{CategoryRow, NewCategoryRow, to_db_time};
+use crate::rows::{CategoryAudit, CategoryRow, NewCategoryRow, to_db_time};
 use crate::schema::ticket_categories;
 use crate::{Store, db_error};
 
@@ -44,8 +44,6 @@ impl CategoryRepository for Store {
     async fn create_category(&self, new: NewCategory) -> Result<Category, RepoError> {
         self.write(move |conn| {
             let at = to_db_time(new.at);
-            let by = new.actor.id.as_str().to_owned();
-            let by_type = new.actor.user_type.as_str().to_owned();
             let id: i64 = diesel::insert_into(ticket_categories::table)
                 .values(NewCategoryRow {
                     name_key: fold_case(new.name.as_str()),
@@ -53,12 +51,7 @@ impl CategoryRepository for Store {
                     parent_category_id: new.parent_id.map(|p| p.get()),
                     is_active: true,
                     is_delete: false,
-                    created_by: by.clone(),
-                    created_by_type: by_type.clone(),
-                    created_date: at,
-                    modified_by: by,
-                    modified_by_type: by_type,
-                    modified_date: at,
+                    audit: CategoryAudit::new(&new.actor, at),
                 })
                 .returning(ticket_categories::id)
                 .get_result(conn)

@@ -9,8 +9,8 @@ use ticketd_ports::{
 
 use crate::explain::Plans;
 use crate::rows::{
-    AttachmentRow, CategoryRow, MessageRow, NewAttachmentRow, NewLogRow, NewMessageRow,
-    NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
+    AttachmentAudit, AttachmentRow, CategoryRow, MessageRow, NewAttachmentRow, NewLogRow,
+    NewMessageRow, NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
 use crate::search::{self, AmongIds, HoldsWords, Plan, Purpose, SortedAfterReading};
@@ -536,8 +536,6 @@ impl TicketRepository for Store {
                 });
             }
             let at = to_db_time(new.at);
-            let sender_id = new.sender.id.as_str().to_owned();
-            let sender_type = new.sender.user_type.as_str().to_owned();
             let message_id: i64 = diesel::insert_into(ticket_messages::table)
                 .values(NewMessageRow::new(id.get(), &new))
                 .returning(ticket_messages::id)
@@ -553,12 +551,7 @@ impl TicketRepository for Store {
                         upload_key: a.upload.as_ref().map(|k| k.as_str().to_owned()),
                         is_active: true,
                         is_delete: false,
-                        created_by: sender_id.clone(),
-                        created_by_type: sender_type.clone(),
-                        created_date: at,
-                        modified_by: sender_id.clone(),
-                        modified_by_type: sender_type.clone(),
-                        modified_date: at,
+                        audit: AttachmentAudit::new(&new.sender, at),
                     })
                     .execute(conn)
                     .map_err(attach_error)?;
