@@ -1,17 +1,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use ticketd_domain::{
-    Actor, Category, CategoryId, CategoryName, LogEntry, TicketId, UserId, UserType, Visibility,
-};
+use ticketd_domain::{Actor, TicketId, UserId, UserType, Visibility};
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, Claim, Clock, FileStore, IdempotencyStore, LogFilter,
-    NewCategory, PoolStats, Position, ReadScope, RepoError, StoreHealth, TicketDetails,
-    TicketRepository, TicketView, UploadRepository, UserDirectory,
+    AuditLogRepository, CategoryRepository, Claim, Clock, FileStore, IdempotencyStore, PoolStats,
+    ReadScope, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
+    UploadRepository, UserDirectory,
 };
 
 use crate::error::AppError;
-use crate::paging::{COUNT_CAP, Count, ListOrder, ListPage, PageRequest};
 use crate::uploads::AttachmentPolicy;
 
 /// Rows a list gives when the client names no limit.
@@ -251,174 +248,5 @@ impl SupportDesk {
             .ticket_details(id, &scope)
             .await?
             .ok_or_else(|| ticket_not_found(id))
-    }
-
-    async fn log_filter(
-        &self,
-        actor: &Actor,
-        ticket_id: Option<TicketId>,
-        include_deleted: bool,
-        oldest_first: bool,
-    ) -> Result<LogFilter, AppError> {
-        check_include_deleted(actor, include_deleted)?;
-        if let Some(id) = ticket_id {
-            self.visible_ticket(actor, id, include_deleted).await?;
-        }
-        Ok(LogFilter {
-            owner: Self::owner_scope(actor),
-            ticket_id,
-            include_internal: actor.user_type.is_staff(),
-            include_deleted,
-            oldest_first,
-        })
-    }
-
-    async fn log_page(
-        &self,
-        filter: LogFilter,
-        page: &PageRequest,
-    ) -> Result<ListPage<LogEntry>, AppError> {
-        let order = ListOrder::Logs {
-            oldest_first: filter.oldest_first,
-        };
-        let rows = self
-            .logs
-            .list_log_entries(&filter, page.resolve(order)?)
-            .await?;
-        Ok(ListPage::from_rows(
-            rows,
-            page.limit,
-            order,
-            Position::of_log_entry,
-        ))
-    }
-
-    async fn log_count(&self, filter: LogFilter) -> Result<Count, AppError> {
-        let n = self.logs.count_log_entries(&filter, COUNT_CAP + 1).await?;
-        Ok(Count::from_counted(n))
-    }
-
-    /// The audit-log entries the actor may see, newest first (internal entries
-    /// for staff only).
-    pub async fn list_logs(
-        &self,
-        actor: &Actor,
-        ticket_id: Option<TicketId>,
-        include_deleted: bool,
-        page: &PageRequest,
-    ) -> Result<ListPage<LogEntry>, AppError> {
-        let filter = self
-            .log_filter(actor, ticket_id, include_deleted, false)
-            .await?;
-        self.log_page(filter, page).await
-    }
-
-    /// How many audit-log entries the actor may see, up to [`COUNT_CAP`].
-    pub async fn count_logs(
-        &self,
-        actor: &Actor,
-        ticket_id: Option<TicketId>,
-        include_deleted: bool,
-    ) -> Result<Count, AppError> {
-        let filter = self
-            .log_filter(actor, ticket_id, include_deleted, false)
-            .await?;
-        self.log_count(filter).await
-    }
-
-    /// One ticket's history, oldest first, as the actor may see it.
-    pub async fn history(
-        &self,
-        actor: &Actor,
-        id: TicketId,
-        include_deleted: bool,
-        page: &PageRequest,
-    ) -> Result<ListPage<LogEntry>, AppError> {
-        let filter = self
-            .log_filter(actor, Some(id), include_deleted, true)
-            .await?;
-        self.log_page(filter, page).await
-    }
-
-    /// How many entries one ticket's history has for the actor, up to [`COUNT_CAP`].
-    pub async fn count_history(
-        &self,
-        actor: &Actor,
-        id: TicketId,
-        include_deleted: bool,
-    ) -> Result<Count, AppError> {
-        let filter = self
-            .log_filter(actor, Some(id), include_deleted, true)
-            .await?;
-        self.log_count(filter).await
-    }
-
-    /// Every active category.
-    pub async fn list_categories(&self) -> Result<Vec<Category>, AppError> {
-        Ok(self.categories.list_active_categories().await?)
-    }
-
-    /// An active top-level category, or `Invalid` naming `field`.
-    pub(crate) async fn top_category(
-        &self,
-        field: &str,
-        id: CategoryId,
-    ) -> Result<Category, AppError> {
-        match self.categories.get_category(id).await? {
-            Some(c) if c.is_usable() && c.is_top_level() => Ok(c),
-            _ => Err(AppError::unresolved(
-                field,
-                format!("{id} is not an active top-level category"),
-            )),
-        }
-    }
-
-    /// An active child of `parent`, or `Invalid` about `subCategoryId`.
-    pub(crate) async fn sub_category(
-        &self,
-        parent: CategoryId,
-        id: CategoryId,
-    ) -> Result<Category, AppError> {
-        match self.categories.get_category(id).await? {
-            Some(c) if c.is_usable() && c.parent_id == Some(parent) => Ok(c),
-            _ => Err(AppError::unresolved(
-                "subCategoryId",
-                format!("{id} is not an active sub-category of category {parent}"),
-            )),
-        }
-    }
-
-    /// Creates a category (admins only). A parent must be an active top-level
-    /// category: categories have two levels.
-    pub async fn create_category(
-        &self,
-        actor: &Actor,
-        name: CategoryName,
-        parent_id: Option<CategoryId>,
-    ) -> Result<Category, AppError> {
-        if actor.user_type != UserType::Admin {
-            return Err(AppError::Forbidden(
-                "only an admin may manage categories".into(),
-            ));
-        }
-        self.remember(actor).await?;
-        if let Some(pid) = parent_id {
-            self.top_category("parentCategoryId", pid).await?;
-        }
-        let new = NewCategory {
-            name,
-            parent_id,
-            actor: actor.clone(),
-            at: self.clock.now(),
-        };
-        self.categories
-            .create_category(new)
-            .await
-            .map_err(|e| match e {
-                RepoError::Conflict(_) => AppError::Conflict(
-                    "a category with this name already exists at this level".into(),
-                ),
-                other => other.into(),
-            })
     }
 }

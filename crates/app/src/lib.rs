@@ -8,13 +8,18 @@
 //! world only through the ports of `ticketd-ports`.
 #![deny(missing_docs)]
 
+mod categories;
+mod changes;
 mod desk;
 mod error;
+mod logs;
 mod paging;
 mod sniff;
 mod tickets;
+mod upload_batch;
 mod uploads;
 
+pub use changes::TicketChanges;
 pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, StoragePorts, SupportDesk};
 pub use error::{AppError, FieldError};
 pub use paging::{
@@ -22,5 +27,6 @@ pub use paging::{
 };
 pub use sniff::{ACCEPTED_TYPES, sniff_content_type};
 pub use ticketd_ports::{SortField, TicketQuery, TicketSort};
-pub use tickets::{AttachmentInput, NewMessageInput, OpenTicketInput, TicketChanges};
-pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport, UploadBatch};
+pub use tickets::{AttachmentInput, NewMessageInput, OpenTicketInput};
+pub use upload_batch::UploadBatch;
+pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport};

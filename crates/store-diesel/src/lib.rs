@@ -10,6 +10,7 @@
 mod bulk;
 mod categories;
 mod connection;
+mod errors;
 mod explain;
 mod health;
 mod idempotency;
@@ -23,16 +24,17 @@ mod tickets;
 mod uploads;
 mod users;
 mod window;
+mod work;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use ticketd_ports::RepoError;
 
 pub use bulk::{BulkState, BulkTicket};
 pub use connection::{AnyConnection, ConnectError, DatabaseUrl};
+pub(crate) use errors::{TxError, db_error, like_literal};
+pub use work::{carry_log_context, log_context};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -41,8 +43,8 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migration
 /// arbitrary constant: "ticketd" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6963_6b65_7464;
 
-type Pool = r2d2::Pool<connection::Manager>;
-type PooledConnection = r2d2::PooledConnection<connection::Manager>;
+pub(crate) type Pool = r2d2::Pool<connection::Manager>;
+pub(crate) type PooledConnection = r2d2::PooledConnection<connection::Manager>;
 
 /// How the store connects.
 #[derive(Debug, Clone)]
@@ -228,7 +230,7 @@ impl Store {
     /// Runs `sql` on a pooled connection as the store runs its own statements
     /// (for tests of how failures are reported).
     #[cfg(feature = "testing")]
-    pub async fn execute_for_tests(&self, sql: &str) -> Result<(), RepoError> {
+    pub async fn execute_for_tests(&self, sql: &str) -> Result<(), ticketd_ports::RepoError> {
         use diesel::connection::SimpleConnection;
         let sql = sql.to_owned();
         self.read(move |conn| conn.batch_execute(&sql).map_err(db_error))
@@ -239,247 +241,6 @@ impl Store {
     pub fn describe(&self) -> &str {
         &self.target
     }
-
-    /// Waits (without a thread) for a connection to be free for this work,
-    /// and for a writer's turn on SQLite, up to the acquire timeout.
-    async fn admit(&self, writing: bool) -> Result<Admission, RepoError> {
-        let wait = async {
-            let turn = match (&self.write_lock, writing) {
-                (Some(lock), true) => Some(lock.clone().lock_owned().await),
-                _ => None,
-            };
-            let permit = self
-                .permits
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| RepoError::Unavailable("the store is closing".into()))?;
-            Ok(Admission {
-                _turn: turn,
-                _permit: permit,
-            })
-        };
-        tokio::time::timeout(self.acquire_timeout, wait)
-            .await
-            .map_err(|_| {
-                RepoError::Unavailable(format!(
-                    "no database connection was free within {:?}",
-                    self.acquire_timeout
-                ))
-            })?
-    }
-
-    /// Runs read-only work on a blocking thread with a pooled connection.
-    async fn read<T, F>(&self, work: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
-    {
-        let admitted = self.admit(false).await?;
-        let pool = self.pool.clone();
-        blocking(move |caller| {
-            let _admitted = admitted;
-            let mut conn = checkout(&pool, caller)?;
-            let result = work(&mut conn);
-            conn.note(&result);
-            result
-        })
-        .await
-    }
-
-    /// Runs `work` in one transaction on a blocking thread: it commits if `work`
-    /// returns `Ok`, and rolls back otherwise.
-    async fn write<T, F>(&self, work: F) -> Result<T, RepoError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, RepoError> + Send + 'static,
-    {
-        // Writers wait for their SQLite turn before a connection's permit, so
-        // that waiting writers do not hold connections readers could use.
-        let admitted = self.admit(true).await?;
-        let pool = self.pool.clone();
-        blocking(move |caller| {
-            let _admitted = admitted;
-            let mut conn = checkout(&pool, caller)?;
-            let result = diesel::Connection::transaction(&mut **conn, |conn| {
-                work(conn).map_err(TxError::Repo)
-            })
-            .map_err(TxError::into_repo);
-            conn.note(&result);
-            result
-        })
-        .await
-    }
-}
-
-/// What a piece of database work holds while it runs: a connection's permit,
-/// and on SQLite a writer's turn.
-struct Admission {
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-/// Whether the request that queued some database work still waits for it.
-struct Caller<'a, T>(&'a tokio::sync::oneshot::Sender<T>);
-
-impl<T> Caller<'_, T> {
-    fn is_gone(&self) -> bool {
-        self.0.is_closed()
-    }
-}
-
-/// Where the caller's log context (a request id) comes from, if the server
-/// said (see [`carry_log_context`]).
-static LOG_CONTEXT_SOURCE: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
-
-thread_local! {
-    /// The log context of the work this blocking thread runs now.
-    static LOG_CONTEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Makes the store's own log lines carry the context of the request they
-/// serve: `source` is read where the work is queued (in the request's task),
-/// and [`log_context`] gives it back on the blocking thread that runs it.
-pub fn carry_log_context(source: fn() -> Option<String>) {
-    let _ = LOG_CONTEXT_SOURCE.set(source);
-}
-
-/// The log context of the database work running on this thread, if any (for
-/// a logger's format, beside the request's own).
-pub fn log_context() -> Option<String> {
-    LOG_CONTEXT.with(|c| c.borrow().clone())
-}
-
-/// Runs `work` on a blocking thread and waits for its result. Work whose
-/// caller stopped waiting (its request was dropped) before it took a
-/// connection is skipped, so that it does not delay the requests behind it.
-async fn blocking<T, F>(work: F) -> Result<T, RepoError>
-where
-    T: Send + 'static,
-    F: FnOnce(&Caller<'_, Result<T, RepoError>>) -> Result<T, RepoError> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let context = LOG_CONTEXT_SOURCE.get().and_then(|source| source());
-    // The handle is not awaited: the answer comes through the channel, and a
-    // task that panics drops its sender, which the receiver reports.
-    drop(tokio::task::spawn_blocking(move || {
-        if tx.is_closed() {
-            return;
-        }
-        LOG_CONTEXT.with(|c| *c.borrow_mut() = context);
-        let result = work(&Caller(&tx));
-        LOG_CONTEXT.with(|c| *c.borrow_mut() = None);
-        let _ = tx.send(result);
-    }));
-    rx.await
-        .map_err(|_| RepoError::Unexpected(anyhow::anyhow!("database task failed")))?
-}
-
-fn checkout<T>(pool: &Pool, caller: &Caller<'_, T>) -> Result<PooledConnection, RepoError> {
-    let conn = pool
-        .get()
-        .map_err(|e| RepoError::Unavailable(e.to_string()))?;
-    if caller.is_gone() {
-        return Err(RepoError::Unavailable("the request is gone".into()));
-    }
-    Ok(conn)
-}
-
-impl connection::Pooled {
-    /// Marks a PostgreSQL connection broken when `result` says its server
-    /// cannot be reached through it, so that the pool replaces it.
-    fn note<T>(&mut self, result: &Result<T, RepoError>) {
-        if matches!(result, Err(RepoError::Unavailable(_)))
-            && matches!(**self, AnyConnection::Postgresql(_))
-        {
-            self.broken = true;
-        }
-    }
-}
-
-/// The error of a transaction: the work's own, or diesel's (commit, rollback).
-enum TxError {
-    Repo(RepoError),
-    Diesel(DieselError),
-}
-
-impl From<DieselError> for TxError {
-    fn from(e: DieselError) -> Self {
-        TxError::Diesel(e)
-    }
-}
-
-impl TxError {
-    fn into_repo(self) -> RepoError {
-        match self {
-            TxError::Repo(e) => e,
-            TxError::Diesel(e) => db_error(e),
-        }
-    }
-}
-
-/// Maps a diesel error to what a caller can act on.
-pub(crate) fn db_error(e: DieselError) -> RepoError {
-    match e {
-        DieselError::NotFound => RepoError::NotFound,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            // The database's own words name tables and constraints: they go to
-            // the log; callers get a stable message.
-            log::warn!(
-                "a write conflicted with stored data: {} (constraint {})",
-                info.message(),
-                info.constraint_name().unwrap_or("unnamed")
-            );
-            RepoError::Conflict(unique_conflict(info.message(), info.constraint_name()).into())
-        }
-        DieselError::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            info,
-        ) => RepoError::Unavailable(info.message().to_owned()),
-        DieselError::DatabaseError(_, info)
-            if info.message().contains("database is locked")
-                || info.message().contains("terminating connection")
-                || info.message().contains("server closed the connection")
-                || info
-                    .message()
-                    .contains("canceling statement due to statement timeout") =>
-        {
-            RepoError::Unavailable(info.message().to_owned())
-        }
-        other => RepoError::Unexpected(anyhow::Error::new(other)),
-    }
-}
-
-/// What a unique violation means, in words fit for a client: which record
-/// already exists, told from the constraint (PostgreSQL) or the columns the
-/// message names (SQLite).
-fn unique_conflict(message: &str, constraint: Option<&str>) -> &'static str {
-    let about = |what: &str| constraint.is_some_and(|c| c.contains(what)) || message.contains(what);
-    if about("ticket_categories") {
-        "a category with this name already exists at this level"
-    } else if about("ticket_attachments") || about("upload") {
-        "the upload is already attached to a message"
-    } else if about("ref_id") {
-        "the ticket's reference was taken meanwhile; send the request again"
-    } else if about("idempotency") {
-        "the idempotency key is in use by another request"
-    } else {
-        "the change conflicts with data stored meanwhile; read again and retry"
-    }
-}
-
-/// Escapes `%`, `_` and `\` so that a user's text matches literally in LIKE.
-pub(crate) fn like_literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('%');
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 #[cfg(test)]
