@@ -9,7 +9,7 @@ use crate::error::AppError;
 impl SupportDesk {
     /// Every active category.
     pub async fn list_categories(&self) -> Result<Vec<Category>, AppError> {
-        Ok(self.categories.list_active_categories().await?)
+        Ok(self.ports.categories.list_active_categories().await?)
     }
 
     /// An active top-level category, or `Invalid` naming `field`.
@@ -18,7 +18,7 @@ impl SupportDesk {
         field: &str,
         id: CategoryId,
     ) -> Result<Category, AppError> {
-        match self.categories.get_category(id).await? {
+        match self.ports.categories.get_category(id).await? {
             Some(c) if c.is_usable() && c.is_top_level() => Ok(c),
             _ => Err(AppError::unresolved(
                 field,
@@ -33,7 +33,7 @@ impl SupportDesk {
         parent: CategoryId,
         id: CategoryId,
     ) -> Result<Category, AppError> {
-        match self.categories.get_category(id).await? {
+        match self.ports.categories.get_category(id).await? {
             Some(c) if c.is_usable() && c.parent_id == Some(parent) => Ok(c),
             _ => Err(AppError::unresolved(
                 "subCategoryId",
@@ -65,7 +65,8 @@ impl SupportDesk {
             actor: actor.clone(),
             at: self.clock.now(),
         };
-        self.categories
+        self.ports
+            .categories
             .create_category(new)
             .await
             .map_err(|e| match e {

@@ -186,7 +186,8 @@ impl SupportDesk {
         };
         let mut log = NewLogEntry::new(action, actor, update.at);
         log.changes = log_changes;
-        self.tickets
+        self.ports
+            .tickets
             .update_ticket(id, update, log)
             .await
             .map_err(|e| match e {
@@ -238,7 +239,8 @@ impl SupportDesk {
             is_delete: Some(deleted),
             ..TicketUpdate::new(view.ticket.version, actor, at)
         };
-        self.tickets
+        self.ports
+            .tickets
             .update_ticket(id, update, log)
             .await
             .map_err(|e| match e {

@@ -21,13 +21,7 @@ pub const MAX_ATTACHMENTS: usize = ticketd_domain::rules::MAX_ATTACHMENTS as usi
 /// The support desk: every use case, over the storage ports.
 #[derive(Clone)]
 pub struct SupportDesk {
-    pub(crate) tickets: Arc<dyn TicketRepository>,
-    pub(crate) categories: Arc<dyn CategoryRepository>,
-    pub(crate) logs: Arc<dyn AuditLogRepository>,
-    pub(crate) users: Arc<dyn UserDirectory>,
-    pub(crate) health: Arc<dyn StoreHealth>,
-    pub(crate) idempotency: Arc<dyn IdempotencyStore>,
-    pub(crate) uploads: Arc<dyn UploadRepository>,
+    pub(crate) ports: StoragePorts,
     pub(crate) files: Arc<dyn FileStore>,
     pub(crate) policy: AttachmentPolicy,
     /// The hour (since the epoch) of the last sweep of old idempotency keys.
@@ -110,23 +104,8 @@ impl SupportDesk {
     /// `files` keeps the bytes of uploads; the [`AttachmentPolicy`] is the
     /// default one until [`with_attachment_policy`](Self::with_attachment_policy).
     pub fn new(ports: StoragePorts, files: Arc<dyn FileStore>, clock: Arc<dyn Clock>) -> Self {
-        let StoragePorts {
-            tickets,
-            categories,
-            logs,
-            users,
-            health,
-            idempotency,
-            uploads,
-        } = ports;
         Self {
-            tickets,
-            categories,
-            logs,
-            users,
-            health,
-            idempotency,
-            uploads,
+            ports,
             files,
             policy: AttachmentPolicy::default(),
             last_sweep_hour: Arc::new(AtomicI64::new(i64::MIN)),
@@ -158,7 +137,7 @@ impl SupportDesk {
 
     /// Whether storage answers now (for readiness checks).
     pub async fn ready(&self) -> Result<(), AppError> {
-        Ok(self.health.ping().await?)
+        Ok(self.ports.health.ping().await?)
     }
 
     /// Claims an idempotency key of `actor` for a request hashing to `hash`.
@@ -174,12 +153,14 @@ impl SupportDesk {
         // sweep runs at most once an hour, not on every request.
         let hour = now.timestamp() / 3600;
         if self.last_sweep_hour.swap(hour, Ordering::Relaxed) != hour {
-            self.idempotency
+            self.ports
+                .idempotency
                 .forget_before(now - chrono::Duration::hours(48))
                 .await?;
         }
         let stale_after = chrono::Duration::minutes(1);
         Ok(self
+            .ports
             .idempotency
             .claim(&actor.id, key, hash, now, stale_after)
             .await?)
@@ -187,12 +168,12 @@ impl SupportDesk {
 
     /// Gives a claimed key up, so that a retry runs anew.
     pub async fn release_idempotency_key(&self, actor: &Actor, key: &str) -> Result<(), AppError> {
-        Ok(self.idempotency.release(&actor.id, key).await?)
+        Ok(self.ports.idempotency.release(&actor.id, key).await?)
     }
 
     /// How the store's connections are used (for metrics).
     pub fn pool_stats(&self) -> PoolStats {
-        self.health.pool_stats()
+        self.ports.health.pool_stats()
     }
 
     /// Customers are scoped to their own tickets; staff see all.
@@ -203,7 +184,7 @@ impl SupportDesk {
     /// Notes that a staff member acted, so that tickets can be assigned to them.
     pub(crate) async fn remember(&self, actor: &Actor) -> Result<(), AppError> {
         if actor.user_type.is_staff() {
-            self.users.remember_user(actor).await?;
+            self.ports.users.remember_user(actor).await?;
         }
         Ok(())
     }
@@ -216,7 +197,7 @@ impl SupportDesk {
         include_deleted: bool,
     ) -> Result<TicketView, AppError> {
         check_include_deleted(actor, include_deleted)?;
-        match self.tickets.get_ticket(id).await? {
+        match self.ports.tickets.get_ticket(id).await? {
             Some(view) if view.ticket.is_visible_to(actor, include_deleted) => Ok(view),
             _ => Err(ticket_not_found(id)),
         }
@@ -244,7 +225,8 @@ impl SupportDesk {
     ) -> Result<TicketDetails, AppError> {
         let scope = Self::read_scope(actor, include_deleted)?;
         self.remember(actor).await?;
-        self.tickets
+        self.ports
+            .tickets
             .ticket_details(id, &scope)
             .await?
             .ok_or_else(|| ticket_not_found(id))

@@ -37,6 +37,7 @@ impl SupportDesk {
             oldest_first: filter.oldest_first,
         };
         let rows = self
+            .ports
             .logs
             .list_log_entries(&filter, page.resolve(order)?)
             .await?;
@@ -49,7 +50,11 @@ impl SupportDesk {
     }
 
     async fn log_count(&self, filter: LogFilter) -> Result<Count, AppError> {
-        let n = self.logs.count_log_entries(&filter, COUNT_CAP + 1).await?;
+        let n = self
+            .ports
+            .logs
+            .count_log_entries(&filter, COUNT_CAP + 1)
+            .await?;
         Ok(Count::from_counted(n))
     }
 

@@ -74,7 +74,7 @@ impl SupportDesk {
         if actor.user_type.is_staff() && &actor.id == id {
             return Ok(());
         }
-        match self.users.user_type(id).await? {
+        match self.ports.users.user_type(id).await? {
             Some(t) if t.is_staff() => Ok(()),
             _ => Err(AppError::unresolved(
                 "assigneeId",
@@ -149,7 +149,7 @@ impl SupportDesk {
                 answer: keep.clone(),
             };
             let log = NewLogEntry::new(LogAction::CreatedTicket, actor, at);
-            match self.tickets.create_ticket(new, log).await {
+            match self.ports.tickets.create_ticket(new, log).await {
                 Err(RepoError::Conflict(_)) if attempts < 5 => continue,
                 other => return other.map_err(Into::into),
             }
@@ -180,7 +180,7 @@ impl SupportDesk {
         let order = ListOrder::Tickets(filter.sort);
         let store_page = page.resolve(order)?;
         self.remember(actor).await?;
-        let rows = self.tickets.list_tickets(&filter, store_page).await?;
+        let rows = self.ports.tickets.list_tickets(&filter, store_page).await?;
         let sort = filter.sort;
         Ok(ListPage::from_rows(rows, page.limit, order, |v| {
             Position::of_ticket(sort, &v.ticket)
@@ -194,7 +194,11 @@ impl SupportDesk {
         query: TicketQuery,
     ) -> Result<Count, AppError> {
         let filter = Self::scoped(actor, query)?;
-        let n = self.tickets.count_tickets(&filter, COUNT_CAP + 1).await?;
+        let n = self
+            .ports
+            .tickets
+            .count_tickets(&filter, COUNT_CAP + 1)
+            .await?;
         Ok(Count::from_counted(n))
     }
 
@@ -274,7 +278,12 @@ impl SupportDesk {
             };
             let mut log = NewLogEntry::new(LogAction::AddedMessage, actor, at);
             log.visibility = input.visibility;
-            match self.tickets.add_message(id, message, log, reopen).await {
+            match self
+                .ports
+                .tickets
+                .add_message(id, message, log, reopen)
+                .await
+            {
                 Err(RepoError::Conflict(_)) if attempts < 3 => continue,
                 other => return other.map_err(about_ticket(id)),
             }

@@ -85,7 +85,12 @@ impl UploadBatch {
             ));
         }
         if self.quota_left.is_none() {
-            let used = self.desk.uploads.unattached_bytes(&self.actor.id).await?;
+            let used = self
+                .desk
+                .ports
+                .uploads
+                .unattached_bytes(&self.actor.id)
+                .await?;
             let left = self.desk.policy.max_unattached_bytes.saturating_sub(used);
             if left == 0 {
                 return Err(self.over_quota());
@@ -96,6 +101,7 @@ impl UploadBatch {
         // Noted before any byte is written: if this request never records the
         // upload (a crash, a lost database), the sweep knows the file is ours.
         self.desk
+            .ports
             .uploads
             .note_written_file(&key, self.desk.clock.now())
             .await?;
@@ -199,7 +205,12 @@ impl UploadBatch {
             return Err(AppError::invalid("files", "send at least one file"));
         }
         // Checked again: uploads of the same user that ended meanwhile count.
-        let used = self.desk.uploads.unattached_bytes(&self.actor.id).await?;
+        let used = self
+            .desk
+            .ports
+            .uploads
+            .unattached_bytes(&self.actor.id)
+            .await?;
         if used.saturating_add(self.total) > self.desk.policy.max_unattached_bytes {
             let over = self.over_quota();
             self.abort().await;
@@ -207,7 +218,7 @@ impl UploadBatch {
         }
         let done = std::mem::take(&mut self.done);
         let keys: Vec<UploadKey> = done.iter().map(|u| u.key.clone()).collect();
-        match self.desk.uploads.create_uploads(done).await {
+        match self.desk.ports.uploads.create_uploads(done).await {
             Ok(uploads) => Ok(uploads),
             Err(e) => {
                 for key in &keys {
@@ -253,6 +264,7 @@ impl UploadBatch {
     async fn forget(&self, key: &UploadKey) {
         if let Err(e) = self
             .desk
+            .ports
             .uploads
             .forget_written_files(std::slice::from_ref(key))
             .await

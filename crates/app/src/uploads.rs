@@ -68,6 +68,7 @@ impl SupportDesk {
         key: &UploadKey,
     ) -> Result<OpenedUpload, AppError> {
         let upload = self
+            .ports
             .uploads
             .get_upload(key)
             .await?
@@ -77,6 +78,7 @@ impl SupportDesk {
             Some(at) => {
                 at.visibility.is_visible_to(actor.user_type)
                     && self
+                        .ports
                         .tickets
                         .get_ticket(at.ticket_id)
                         .await?
@@ -97,6 +99,7 @@ impl SupportDesk {
     /// A link stops working as soon as its ticket is deleted.
     pub async fn open_upload_by_link(&self, key: &UploadKey) -> Result<OpenedUpload, AppError> {
         let upload = self
+            .ports
             .uploads
             .get_upload(key)
             .await?
@@ -105,6 +108,7 @@ impl SupportDesk {
             return Err(no_such_file());
         };
         let live = self
+            .ports
             .tickets
             .get_ticket(at.ticket_id)
             .await?
@@ -135,6 +139,7 @@ impl SupportDesk {
         let mut report = SweepReport::default();
         loop {
             let keys = self
+                .ports
                 .uploads
                 .delete_unattached_uploads(cutoff, BATCH)
                 .await?;
@@ -151,14 +156,14 @@ impl SupportDesk {
         // not write (another installation's, anything else in the storage)
         // are never looked at.
         loop {
-            let keys = self.uploads.unrecorded_files(cutoff, BATCH).await?;
+            let keys = self.ports.uploads.unrecorded_files(cutoff, BATCH).await?;
             for key in &keys {
                 if self.files.open(key).await?.is_some() {
                     self.files.delete(key).await?;
                     report.orphan_files += 1;
                 }
             }
-            self.uploads.forget_written_files(&keys).await?;
+            self.ports.uploads.forget_written_files(&keys).await?;
             if keys.len() < BATCH as usize {
                 break;
             }
@@ -190,7 +195,7 @@ impl SupportDesk {
                 continue;
             }
             let upload = match &key {
-                Some(key) => self.uploads.get_upload(key).await?,
+                Some(key) => self.ports.uploads.get_upload(key).await?,
                 None => None,
             };
             let usable = upload.as_ref().filter(|u| u.owner == *actor);
