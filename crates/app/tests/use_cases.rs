@@ -14,8 +14,8 @@ use ticketd_domain::{
     MessageBody, Subject, TicketId, TicketStatus, Timestamp, Upload, UploadKey, UserId, UserType,
     Visibility,
 };
-use ticketd_ports::testing::{InMemoryFiles, InMemoryStore};
 use ticketd_ports::{Clock, TicketView};
+use ticketd_testkit::{InMemoryFiles, InMemoryStore};
 
 struct FixedClock(Timestamp);
 

@@ -14,8 +14,8 @@ use serde_json::json;
 use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_http_actix::Claims;
 use ticketd_ports::SystemClock;
-use ticketd_ports::testing::InMemoryStore;
 use ticketd_store_diesel::test_on_both_databases;
+use ticketd_testkit::InMemoryStore;
 
 fn claims(sub: &str, user_type: &str, exp_offset: i64) -> Claims {
     let now = chrono::Utc::now().timestamp();

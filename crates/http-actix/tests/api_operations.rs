@@ -12,8 +12,8 @@ use common::*;
 use serde_json::json;
 use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_ports::SystemClock;
-use ticketd_ports::testing::InMemoryStore;
 use ticketd_store_diesel::test_on_both_databases;
+use ticketd_testkit::InMemoryStore;
 
 #[actix_web::test]
 async fn readiness_follows_the_database_and_liveness_does_not() {

@@ -4,9 +4,8 @@
 //!
 //! An adapter (the diesel store, the object-store file adapter) implements
 //! these traits; the use cases in `ticketd-app` hold them as `Arc<dyn Trait>`
-//! and never know which adapter is behind them. With the `testing` feature,
-//! `testing::InMemoryStore` implements every record port in memory and
-//! `testing::InMemoryFiles` the file store, for fast tests of the use cases.
+//! and never know which adapter is behind them. In-memory fakes of every port,
+//! and the contract suite every storage adapter runs, are in `ticketd-testkit`.
 #![deny(missing_docs)]
 
 mod clock;
@@ -14,8 +13,6 @@ mod error;
 mod files;
 mod model;
 mod repos;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::RepoError;

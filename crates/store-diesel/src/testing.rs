@@ -94,6 +94,15 @@ impl TestDatabase {
     }
 }
 
+impl std::ops::Deref for TestDatabase {
+    type Target = Store;
+
+    /// The store over the database (for suites written against the ports).
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
 /// `url` with its database name replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -84,7 +84,7 @@ pub struct TestApi<S> {
 
 /// A file store in memory, for desks over the in-memory store.
 pub fn memory_files() -> Arc<dyn ticketd_ports::FileStore> {
-    Arc::new(ticketd_ports::testing::InMemoryFiles::new())
+    Arc::new(ticketd_testkit::InMemoryFiles::new())
 }
 
 pub fn keys() -> JwtKeys {

@@ -11,7 +11,9 @@ impl TicketRepository for InMemoryStore {
     ) -> Result<TicketView, RepoError> {
         let mut s = self.lock()?;
         if s.tickets.iter().any(|t| t.ref_id == new.ref_id) {
-            return Err(RepoError::Conflict("duplicate reference".into()));
+            return Err(RepoError::Conflict(
+                "the ticket's reference was taken meanwhile; send the request again".into(),
+            ));
         }
         s.answerable(new.answer.as_ref())?;
         let ticket = Ticket {
@@ -107,26 +109,28 @@ impl TicketRepository for InMemoryStore {
         let mut s = self.lock()?;
         let ticket = s.live_ticket(id).ok_or(RepoError::NotFound)?;
         if !ticket.status.accepts_messages() {
-            return Err(RepoError::Conflict("the ticket is closed".into()));
+            return Err(RepoError::Conflict(
+                "the ticket is closed, or its status changed".into(),
+            ));
         }
         if reopen.as_ref().is_some_and(|r| r.from != ticket.status) {
             return Err(RepoError::Conflict(
-                "the ticket's status changed meanwhile".into(),
+                "the ticket is closed, or its status changed".into(),
             ));
         }
         s.answerable(new.answer.as_ref())?;
         let message_id = MessageId(s.messages.len() as i64 + 1);
         for (i, a) in new.attachments.iter().enumerate() {
             if let Some(key) = &a.upload {
-                let free = s
-                    .uploads
-                    .iter()
-                    .any(|u| &u.key == key && u.attached_to.is_none());
+                // The store's own words for each case (stable messages).
+                let Some(upload) = s.uploads.iter().find(|u| &u.key == key) else {
+                    return Err(RepoError::Conflict("the upload is gone".into()));
+                };
                 let twice = new.attachments[..i].iter().any(|b| b.upload == a.upload);
-                if !free || twice {
-                    return Err(RepoError::Conflict(format!(
-                        "upload {key} is attached already or gone"
-                    )));
+                if upload.attached_to.is_some() || twice {
+                    return Err(RepoError::Conflict(
+                        "the upload is already attached to a message".into(),
+                    ));
                 }
             }
         }

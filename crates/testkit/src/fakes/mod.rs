@@ -1,4 +1,6 @@
-//! In-memory implementations of the storage ports, for tests of the use cases.
+//! In-memory implementations of the storage ports, for tests of the use cases
+//! and the HTTP adapter. The contract suite (`crate::contract`) runs against
+//! them as against the real stores.
 //!
 //! They keep the same rules as a real store: ids from 1, newest-first order,
 //! case-insensitive literal keyword match, a closed ticket refuses messages, a
@@ -22,14 +24,14 @@ use ticketd_domain::{
     fold_case, search_text,
 };
 
-use crate::error::RepoError;
-use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position,
-    ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
-};
-use crate::repos::{
+use ticketd_ports::RepoError;
+use ticketd_ports::{
     AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
     TicketRepository, UploadRepository, UserDirectory,
+};
+use ticketd_ports::{
+    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position,
+    ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 
 /// A claimed idempotency key.
@@ -111,7 +113,7 @@ impl InMemoryStore {
 
 impl State {
     /// Fails unless the key of `keep` is claimed and not answered yet.
-    fn answerable<T>(&self, keep: Option<&crate::KeptAnswer<T>>) -> Result<(), RepoError> {
+    fn answerable<T>(&self, keep: Option<&ticketd_ports::KeptAnswer<T>>) -> Result<(), RepoError> {
         let Some(keep) = keep else {
             return Ok(());
         };
@@ -130,7 +132,7 @@ impl State {
     /// Keeps the answer of `keep` for what the write made.
     fn keep_answer<T>(
         &mut self,
-        keep: Option<&crate::KeptAnswer<T>>,
+        keep: Option<&ticketd_ports::KeptAnswer<T>>,
         made: &T,
     ) -> Result<(), RepoError> {
         let Some(keep) = keep else {

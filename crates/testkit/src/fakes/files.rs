@@ -5,7 +5,7 @@ use super::*;
 /// A finished file: its key, bytes and when it was written.
 type MemoryFile = (UploadKey, Vec<u8>, Timestamp);
 
-/// A [`FileStore`](crate::FileStore) in memory, with the same rules as a real
+/// A [`FileStore`](ticketd_ports::FileStore) in memory, with the same rules as a real
 /// one: a file is readable only once its writer finishes. Clones share the
 /// same files.
 #[derive(Default, Clone)]
@@ -41,8 +41,11 @@ struct MemoryWriter {
 }
 
 #[async_trait]
-impl crate::FileStore for InMemoryFiles {
-    async fn create(&self, key: &UploadKey) -> Result<Box<dyn crate::FileWriter>, RepoError> {
+impl ticketd_ports::FileStore for InMemoryFiles {
+    async fn create(
+        &self,
+        key: &UploadKey,
+    ) -> Result<Box<dyn ticketd_ports::FileWriter>, RepoError> {
         Ok(Box::new(MemoryWriter {
             files: self.clone(),
             key: key.clone(),
@@ -50,11 +53,11 @@ impl crate::FileStore for InMemoryFiles {
         }))
     }
 
-    async fn open(&self, key: &UploadKey) -> Result<Option<crate::StoredFile>, RepoError> {
+    async fn open(&self, key: &UploadKey) -> Result<Option<ticketd_ports::StoredFile>, RepoError> {
         let files = self.lock();
         Ok(files.iter().find(|(k, _, _)| k == key).map(|(_, b, _)| {
             let chunk = bytes::Bytes::from(b.clone());
-            crate::StoredFile {
+            ticketd_ports::StoredFile {
                 size: b.len() as u64,
                 bytes: Box::pin(Once(Some(Ok(chunk)))),
             }
@@ -68,7 +71,7 @@ impl crate::FileStore for InMemoryFiles {
 }
 
 #[async_trait]
-impl crate::FileWriter for MemoryWriter {
+impl ticketd_ports::FileWriter for MemoryWriter {
     async fn write(&mut self, chunk: bytes::Bytes) -> Result<(), RepoError> {
         self.bytes.extend_from_slice(&chunk);
         Ok(())

@@ -1,0 +1,105 @@
+//! The contract of the record ports: what every store keeps, written once and
+//! run against the in-memory fakes (this crate's tests), SQLite and
+//! PostgreSQL (`ticketd-store-diesel`'s tests), so that a fake can never
+//! drift from the stores.
+//!
+//! A store's tests run the whole suite with [`contract_tests!`](crate::contract_tests):
+//! one test per case, each on a fresh store.
+
+mod logs;
+mod messages;
+pub mod support;
+mod tickets;
+mod uploads;
+
+use ticketd_ports::{
+    AuditLogRepository, CategoryRepository, IdempotencyStore, TicketRepository, UploadRepository,
+    UserDirectory,
+};
+
+pub use logs::log_cursors_walk_both_orders_and_counts_stop_where_asked;
+pub use messages::{
+    a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found,
+    a_message_lands_with_its_attachments_and_log_entry,
+    a_message_without_text_keeps_its_attachments,
+    a_reopening_reply_changes_the_status_only_from_the_status_it_expects,
+};
+pub use tickets::{
+    a_created_ticket_reads_back_field_for_field, a_duplicate_reference_is_a_conflict,
+    an_update_applies_only_at_the_version_it_was_decided_on,
+    cursor_pages_follow_every_sort_in_both_directions,
+    deleted_tickets_leave_lists_and_logs_unless_asked_for, details_read_only_what_the_scope_admits,
+    keyword_search_is_case_insensitive_and_takes_wildcards_literally,
+    lists_are_newest_first_paged_and_counted_without_paging, owner_filter_scopes_tickets_and_logs,
+};
+pub use uploads::{
+    an_upload_is_attached_once_and_a_swept_one_not_at_all,
+    an_upload_reads_back_and_knows_where_it_is_attached,
+    noted_files_that_no_upload_records_are_the_sweeps_only_candidates,
+    the_sweep_takes_only_old_unattached_uploads,
+};
+
+/// Every record port, as one store implements them (the diesel store, the
+/// in-memory fake).
+pub trait Ports:
+    TicketRepository
+    + CategoryRepository
+    + AuditLogRepository
+    + UserDirectory
+    + IdempotencyStore
+    + UploadRepository
+{
+}
+
+impl<T> Ports for T where
+    T: TicketRepository
+        + CategoryRepository
+        + AuditLogRepository
+        + UserDirectory
+        + IdempotencyStore
+        + UploadRepository
+        + ?Sized
+{
+}
+
+/// Defines one test per case of the contract, each on a fresh store:
+/// `contract_tests!(tokio::test; |case| make(case))` where `make` gives
+/// `Option<D>` (`None` skips the case, say for a database that is not
+/// configured) and `D` derefs to a store that implements [`Ports`].
+#[macro_export]
+macro_rules! contract_tests {
+    ($attr:meta; $make:expr) => {
+        $crate::contract_tests!(@cases $attr; $make;
+            uploads::an_upload_reads_back_and_knows_where_it_is_attached,
+            uploads::noted_files_that_no_upload_records_are_the_sweeps_only_candidates,
+            uploads::an_upload_is_attached_once_and_a_swept_one_not_at_all,
+            uploads::the_sweep_takes_only_old_unattached_uploads,
+            tickets::a_created_ticket_reads_back_field_for_field,
+            tickets::a_duplicate_reference_is_a_conflict,
+            tickets::lists_are_newest_first_paged_and_counted_without_paging,
+            tickets::keyword_search_is_case_insensitive_and_takes_wildcards_literally,
+            tickets::owner_filter_scopes_tickets_and_logs,
+            tickets::an_update_applies_only_at_the_version_it_was_decided_on,
+            tickets::deleted_tickets_leave_lists_and_logs_unless_asked_for,
+            tickets::cursor_pages_follow_every_sort_in_both_directions,
+            tickets::details_read_only_what_the_scope_admits,
+            messages::a_message_lands_with_its_attachments_and_log_entry,
+            messages::a_message_without_text_keeps_its_attachments,
+            messages::a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found,
+            messages::a_reopening_reply_changes_the_status_only_from_the_status_it_expects,
+            logs::log_cursors_walk_both_orders_and_counts_stop_where_asked
+        );
+    };
+    (@cases $attr:meta; $make:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[$attr]
+            async fn $case() {
+                let make = $make;
+                let Some(store) = make(stringify!($case)) else {
+                    return;
+                };
+                $crate::contract::$case(&*store).await;
+            }
+        )*
+    };
+}
