@@ -6,6 +6,7 @@
 //! A store's tests run the whole suite with [`contract_tests!`](crate::contract_tests):
 //! one test per case, each on a fresh store.
 
+mod listing;
 mod logs;
 mod messages;
 pub mod support;
@@ -17,6 +18,11 @@ use ticketd_ports::{
     UserDirectory,
 };
 
+pub use listing::{
+    cursor_pages_follow_every_sort_in_both_directions,
+    keyword_search_is_case_insensitive_and_takes_wildcards_literally,
+    lists_are_newest_first_paged_and_counted_without_paging, owner_filter_scopes_tickets_and_logs,
+};
 pub use logs::log_cursors_walk_both_orders_and_counts_stop_where_asked;
 pub use messages::{
     a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found,
@@ -27,10 +33,7 @@ pub use messages::{
 pub use tickets::{
     a_created_ticket_reads_back_field_for_field, a_duplicate_reference_is_a_conflict,
     an_update_applies_only_at_the_version_it_was_decided_on,
-    cursor_pages_follow_every_sort_in_both_directions,
     deleted_tickets_leave_lists_and_logs_unless_asked_for, details_read_only_what_the_scope_admits,
-    keyword_search_is_case_insensitive_and_takes_wildcards_literally,
-    lists_are_newest_first_paged_and_counted_without_paging, owner_filter_scopes_tickets_and_logs,
 };
 pub use uploads::{
     an_upload_is_attached_once_and_a_swept_one_not_at_all,
@@ -76,12 +79,12 @@ macro_rules! contract_tests {
             uploads::the_sweep_takes_only_old_unattached_uploads,
             tickets::a_created_ticket_reads_back_field_for_field,
             tickets::a_duplicate_reference_is_a_conflict,
-            tickets::lists_are_newest_first_paged_and_counted_without_paging,
-            tickets::keyword_search_is_case_insensitive_and_takes_wildcards_literally,
-            tickets::owner_filter_scopes_tickets_and_logs,
+            listing::lists_are_newest_first_paged_and_counted_without_paging,
+            listing::keyword_search_is_case_insensitive_and_takes_wildcards_literally,
+            listing::owner_filter_scopes_tickets_and_logs,
             tickets::an_update_applies_only_at_the_version_it_was_decided_on,
             tickets::deleted_tickets_leave_lists_and_logs_unless_asked_for,
-            tickets::cursor_pages_follow_every_sort_in_both_directions,
+            listing::cursor_pages_follow_every_sort_in_both_directions,
             tickets::details_read_only_what_the_scope_admits,
             messages::a_message_lands_with_its_attachments_and_log_entry,
             messages::a_message_without_text_keeps_its_attachments,
