@@ -12,52 +12,8 @@ use std::time::{Duration, Instant};
 mod support;
 
 use serde_json::Value;
-use support::{Server, token};
+use support::{Server, get, header, token, upload};
 use ticketd_store_diesel::testing::TestDatabase;
-
-/// One exchange with raw bytes both ways; returns the status, the header
-/// block and the body.
-fn exchange(port: u16, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
-    let raw = support::exchange(port, head, body);
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let headers = String::from_utf8(raw[..split].to_vec()).unwrap();
-    let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, headers, raw[split + 4..].to_vec())
-}
-
-fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
-    headers.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
-fn upload(port: u16, token: &str, name: &str, bytes: &[u8]) -> Value {
-    let boundary = "ticketd-e2e-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let head = format!(
-        "POST /backend/api/support-ticket/uploads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-         Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    let (status, _, answer) = exchange(port, &head, &body);
-    let json: Value = serde_json::from_slice(&answer).unwrap();
-    assert_eq!(status, 201, "{json}");
-    json["data"][0].clone()
-}
-
-fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\r\n");
-    exchange(port, &head, b"")
-}
 
 fn upload_attach_download_and_sweep(database_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
@@ -258,94 +214,6 @@ fn files_and_folders_the_server_creates_are_private_to_its_user() {
     drop(server);
 }
 
-/// Download links and tokens sent in a query are credentials: the access log
-/// shows the request without their values.
-#[test]
-fn the_access_log_never_shows_a_links_signature_or_a_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let server = Server::start_logging(dir.path(), None, &[("RUST_LOG", "info")], log);
-    let admin = token(dir.path(), "admin1", "admin");
-    let customer = token(dir.path(), "c1", "customer");
-    let (status, _, body) = exchange(
-        server.port,
-        &format!(
-            "POST /backend/api/support-ticket/categories HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-             Authorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: 24\r\n\r\n"
-        ),
-        br#"{"categoryName":"Files"}"#,
-    );
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let category: Value = serde_json::from_slice(&body).unwrap();
-    let open = format!(
-        r#"{{"subject":"s","description":"d","categoryId":{}}}"#,
-        category["data"]["id"]
-    );
-    let (status, _, body) = exchange(
-        server.port,
-        &format!(
-            "POST /backend/api/support-ticket HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-             Authorization: Bearer {customer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            open.len()
-        ),
-        open.as_bytes(),
-    );
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let id = serde_json::from_slice::<Value>(&body).unwrap()["data"]["id"].clone();
-    let up = upload(server.port, &customer, "a.pdf", b"%PDF-1.4 logged");
-    let attach = format!(
-        r#"{{"attachments":[{{"fileName":"a.pdf","filePath":{}}}]}}"#,
-        up["filePath"]
-    );
-    let (status, _, _) = exchange(
-        server.port,
-        &format!(
-            "POST /backend/api/support-ticket/{id} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-             Authorization: Bearer {customer}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            attach.len()
-        ),
-        attach.as_bytes(),
-    );
-    assert_eq!(status, 200);
-    let (_, _, body) = get(
-        server.port,
-        &format!("/backend/api/support-ticket/{id}"),
-        Some(&customer),
-    );
-    let details: Value = serde_json::from_slice(&body).unwrap();
-    let link = details["data"]["ticketMessage"][0]["ticketAttachments"][0]["downloadUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let signature = link.split_once("signature=").unwrap().1.to_owned();
-    assert_eq!(get(server.port, &link, None).0, 200);
-    get(
-        server.port,
-        &format!("/backend/api/support-ticket?token={customer}&limit=1"),
-        None,
-    );
-    drop(server);
-    let logged = std::fs::read_to_string(&log_path).unwrap();
-    let download_line = logged
-        .lines()
-        .find(|l| l.contains("/uploads/") && l.contains("GET"))
-        .unwrap_or_else(|| panic!("no access log line for the download in:\n{logged}"));
-    assert!(
-        download_line.contains("signature=REDACTED"),
-        "{download_line}"
-    );
-    assert!(
-        !logged.contains(&signature),
-        "the signature is in the log:\n{logged}"
-    );
-    assert!(logged.contains("token=REDACTED&limit=1"), "{logged}");
-    assert!(
-        !logged.contains(&customer),
-        "a token is in the log:\n{logged}"
-    );
-}
-
 /// Opens a ticket with one attached upload on `server` (whose data folder is
 /// `dir`); returns the upload's key.
 fn ticket_with_a_file(server: &Server, dir: &std::path::Path, customer: &str) -> String {
@@ -431,44 +299,4 @@ fn two_installations_sharing_a_storage_never_sweep_each_others_files() {
         );
         assert_eq!((status, bytes.as_slice()), (200, &b"%PDF-1.7\nkept\n"[..]));
     }
-}
-
-/// A conflict with stored data answers a stable message; the database's own
-/// words go to the log, on the line of the request that caused them.
-#[test]
-fn a_conflicts_database_detail_is_logged_with_its_request_id_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let server = Server::start_logging(dir.path(), None, &[("RUST_LOG", "warn")], log);
-    let admin = token(dir.path(), "admin1", "admin");
-    let create = |id: &str| {
-        let body = r#"{"categoryName":"Billing"}"#;
-        exchange(
-            server.port,
-            &format!(
-                "POST /backend/api/support-ticket/categories HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-                 Authorization: Bearer {admin}\r\nX-Request-Id: {id}\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\n\r\n",
-                body.len()
-            ),
-            body.as_bytes(),
-        )
-    };
-    assert_eq!(create("first-billing").0, 201);
-    let (status, _, body) = create("second-billing");
-    assert_eq!(status, 409);
-    let body = String::from_utf8(body).unwrap();
-    assert!(body.contains("already exists"), "{body}");
-    assert!(
-        !body.to_lowercase().contains("unique") && !body.contains("ticket_categories"),
-        "{body}"
-    );
-    drop(server);
-    let logged = std::fs::read_to_string(&log_path).unwrap();
-    let line = logged
-        .lines()
-        .find(|l| l.contains("conflicted with stored data"))
-        .unwrap_or_else(|| panic!("no log line for the conflict in:\n{logged}"));
-    assert!(line.contains("request_id=second-billing"), "{line}");
 }

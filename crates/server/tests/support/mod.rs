@@ -6,6 +6,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_ticketd");
 
 /// A port nobody listens on now, for servers that must bind their own (a
@@ -206,4 +208,51 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// One exchange with raw bytes both ways; returns the status, the header
+/// block and the body.
+pub fn exchange_parts(port: u16, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+    let raw = exchange(port, head, body);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let headers = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, headers, raw[split + 4..].to_vec())
+}
+
+/// The value of the header `name` in a header block.
+pub fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    headers.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Uploads one file as `token`'s user; answers the upload's record.
+pub fn upload(port: u16, token: &str, name: &str, bytes: &[u8]) -> Value {
+    let boundary = "ticketd-e2e-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /backend/api/support-ticket/uploads HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (status, _, answer) = exchange_parts(port, &head, &body);
+    let json: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(status, 201, "{json}");
+    json["data"][0].clone()
+}
+
+/// A GET as `token`'s user (or anonymous): status, header block, body.
+pub fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\r\n");
+    exchange_parts(port, &head, b"")
 }
