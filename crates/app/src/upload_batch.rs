@@ -85,12 +85,7 @@ impl UploadBatch {
             ));
         }
         if self.quota_left.is_none() {
-            let used = self
-                .desk
-                .ports
-                .uploads
-                .unattached_bytes(&self.actor.id)
-                .await?;
+            let used = self.unattached_bytes().await?;
             let left = self.desk.policy.max_unattached_bytes.saturating_sub(used);
             if left == 0 {
                 return Err(self.over_quota());
@@ -205,12 +200,7 @@ impl UploadBatch {
             return Err(AppError::invalid("files", "send at least one file"));
         }
         // Checked again: uploads of the same user that ended meanwhile count.
-        let used = self
-            .desk
-            .ports
-            .uploads
-            .unattached_bytes(&self.actor.id)
-            .await?;
+        let used = self.unattached_bytes().await?;
         if used.saturating_add(self.total) > self.desk.policy.max_unattached_bytes {
             let over = self.over_quota();
             self.abort().await;
@@ -249,6 +239,16 @@ impl UploadBatch {
         for upload in std::mem::take(&mut self.done) {
             self.remove(&upload.key).await;
         }
+    }
+
+    /// The bytes the user's unattached uploads hold now.
+    async fn unattached_bytes(&self) -> Result<u64, AppError> {
+        Ok(self
+            .desk
+            .ports
+            .uploads
+            .unattached_bytes(&self.actor.id)
+            .await?)
     }
 
     async fn remove(&self, key: &UploadKey) {

@@ -67,12 +67,7 @@ impl SupportDesk {
         actor: &Actor,
         key: &UploadKey,
     ) -> Result<OpenedUpload, AppError> {
-        let upload = self
-            .ports
-            .uploads
-            .get_upload(key)
-            .await?
-            .ok_or_else(no_such_file)?;
+        let upload = self.stored_upload(key).await?;
         let allowed = match upload.attached_to {
             None => upload.owner == *actor,
             Some(at) => {
@@ -94,16 +89,20 @@ impl SupportDesk {
         self.open_file(upload).await
     }
 
+    /// The upload with `key`, or 404 as for a missing file.
+    async fn stored_upload(&self, key: &UploadKey) -> Result<Upload, AppError> {
+        self.ports
+            .uploads
+            .get_upload(key)
+            .await?
+            .ok_or_else(no_such_file)
+    }
+
     /// Opens an upload for a holder of a link the server signed: the link is
     /// the right to read it. An upload attached to nothing is never served so.
     /// A link stops working as soon as its ticket is deleted.
     pub async fn open_upload_by_link(&self, key: &UploadKey) -> Result<OpenedUpload, AppError> {
-        let upload = self
-            .ports
-            .uploads
-            .get_upload(key)
-            .await?
-            .ok_or_else(no_such_file)?;
+        let upload = self.stored_upload(key).await?;
         let Some(at) = upload.attached_to else {
             return Err(no_such_file());
         };
