@@ -266,22 +266,25 @@ fn two_installations_sharing_a_storage_never_sweep_each_others_files() {
     let key_b = ticket_with_a_file(&b, dir_b.path(), &customer_b);
     let foreign = shared.path().join("d".repeat(32));
     std::fs::write(&foreign, b"someone else's").unwrap();
-    // An upload A never attaches is A's to sweep.
-    let loose = upload(a.port, &customer_a, "loose.pdf", b"%PDF-1.7\nloose\n");
-    let loose_file = shared.path().join(
-        loose["filePath"]
+    // A loose upload of each, never attached, is its installation's to
+    // sweep: once both are gone, both sweeps have run over the shared storage
+    // (and over each other's files) since the attached files were written.
+    let loose_file = |server: &Server, customer: &str| {
+        let loose = upload(server.port, customer, "loose.pdf", b"%PDF-1.7\nloose\n");
+        let key = loose["filePath"]
             .as_str()
             .unwrap()
             .strip_prefix("/uploads/")
-            .unwrap(),
-    );
+            .unwrap()
+            .to_owned();
+        shared.path().join(key)
+    };
+    let loose = [loose_file(&a, &customer_a), loose_file(&b, &customer_b)];
     let deadline = Instant::now() + Duration::from_secs(15);
-    while loose_file.exists() {
-        assert!(Instant::now() < deadline, "A's sweep did not run");
-        std::thread::sleep(Duration::from_millis(200));
+    while loose.iter().any(|f| f.exists()) {
+        assert!(Instant::now() < deadline, "the sweeps did not run");
+        std::thread::sleep(Duration::from_millis(100));
     }
-    // Both sweeps ran again since (every second, files older than a second).
-    std::thread::sleep(Duration::from_millis(3500));
     assert!(
         shared.path().join(&key_a).exists(),
         "A's attached file was removed"
