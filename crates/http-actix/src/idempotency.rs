@@ -117,8 +117,7 @@ where
             if let Ok(Claim::Replay { status, body }) =
                 desk.claim_idempotency_key(actor, &key, &hash).await
             {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                return Ok(kept_answer(status, body, true));
+                return Ok(replayed(status, body));
             }
             if let Err(release) = desk.release_idempotency_key(actor, &key).await {
                 log::warn!("could not release idempotency key {key:?}: {release}");
@@ -128,13 +127,16 @@ where
     }
 }
 
+/// A kept answer, replayed to a retry.
+fn replayed(status: u16, body: String) -> HttpResponse {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    kept_answer(status, body, true)
+}
+
 /// What a claim that is not new answers: the kept answer, or an error.
 fn settled(claim: Claim) -> Option<Result<HttpResponse, ApiError>> {
     match claim {
-        Claim::Replay { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            Some(Ok(kept_answer(status, body, true)))
-        }
+        Claim::Replay { status, body } => Some(Ok(replayed(status, body))),
         Claim::Mismatch => Some(Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "This Idempotency-Key was used for a different request; use a new key",
