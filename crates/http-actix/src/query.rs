@@ -189,7 +189,7 @@ fn sort(raw: Option<&str>) -> Result<TicketSort, FieldError> {
 }
 
 /// Reads the ticket list's filters, collecting every invalid one.
-pub(crate) fn ticket_filter(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketQuery {
+pub(crate) fn ticket_query(q: &QueryParams, errors: &mut Vec<FieldError>) -> TicketQuery {
     let mut f = TicketQuery {
         keyword: Keyword::parse(q.one("keyword").unwrap_or(""))
             .map_err(|e| errors.push(FieldError::new("keyword", e.0)))

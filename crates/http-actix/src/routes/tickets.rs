@@ -13,7 +13,7 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::etag::details_tag;
 use crate::idempotency::{idempotency_key, idempotent, json_body};
 use crate::input::{parse_json, read_body};
-use crate::query::{QueryParams, checked, flag_param, paging, path_ticket_id, ticket_filter};
+use crate::query::{QueryParams, checked, flag_param, paging, path_ticket_id, ticket_query};
 
 use super::{PagingQuery, TICKET_DETAILS, rows_or_count};
 
@@ -25,7 +25,7 @@ const TICKET_CREATED: &str = "Ticket created successfully";
 /// filter if it matches any of its values, and every filter given.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
-#[allow(dead_code)] // documents the parameters; `ticket_filter` reads them
+#[allow(dead_code)] // documents the parameters; `ticket_query` reads them
 pub struct TicketListQuery {
     /// Case-insensitive text to find in the subject, description or reference;
     /// `%` and `_` match themselves; empty means no filter.
@@ -114,13 +114,13 @@ pub(super) async fn list_tickets(
     let q = QueryParams::parse(&req)?;
     let mut errors = Vec::new();
     let (page, count) = paging(&q, &mut errors);
-    let filter = ticket_filter(&q, &mut errors);
+    let query = ticket_query(&q, &mut errors);
     checked(errors)?;
     rows_or_count::<_, TicketDto>(
         LIST_TICKETS,
         count,
-        desk.count_tickets(&user.0, filter.clone()),
-        desk.list_tickets(&user.0, filter, &page),
+        desk.count_tickets(&user.0, query.clone()),
+        desk.list_tickets(&user.0, query, &page),
     )
     .await
 }
