@@ -295,7 +295,34 @@ impl Config {
             }
             return Ok(secret.clone());
         }
-        load_or_create_secret(&self.data_dir.join("jwt-secret"))
+        load_or_create_secret(&self.secret_path())
+    }
+
+    /// Where the generated secret is kept: `jwt-secret` in the data folder.
+    pub fn secret_path(&self) -> PathBuf {
+        self.data_dir.join("jwt-secret")
+    }
+
+    /// The secret a running server signs with, found the way the server finds
+    /// it, and where it was read from; never generates one (a new secret would
+    /// sign tokens the server refuses).
+    pub fn existing_jwt_secret(&self) -> anyhow::Result<(String, String)> {
+        if self.jwt_secret.is_some() {
+            return Ok((self.jwt_secret()?, "TICKETD_JWT_SECRET".to_owned()));
+        }
+        let path = self.secret_path();
+        let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+        match std::fs::read_to_string(&path) {
+            Ok(_) => Ok((load_or_create_secret(&path)?, shown.display().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "no signing secret at {}: TICKETD_JWT_SECRET is not set and the server has not \
+                 generated one there. Run this where the server runs (or with the same \
+                 TICKETD_DATA_DIR, default `data` in the current folder), start the server \
+                 once first, or set TICKETD_JWT_SECRET to the server's secret",
+                shown.display()
+            ),
+            Err(e) => Err(e).with_context(|| format!("reading {}", shown.display())),
+        }
     }
 }
 
@@ -351,6 +378,28 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    #[test]
+    fn the_token_command_reads_the_servers_secret_and_never_makes_one() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let config = Cli::try_parse_from(["ticketd", "--data-dir", data.to_str().unwrap()])
+            .unwrap()
+            .config;
+        let refused = config.existing_jwt_secret().unwrap_err().to_string();
+        assert!(refused.contains("jwt-secret"), "{refused}");
+        assert!(!data.join("jwt-secret").exists(), "nothing generated");
+        let made = config.jwt_secret().unwrap();
+        let (found, from) = config.existing_jwt_secret().unwrap();
+        assert_eq!(found, made);
+        assert!(from.ends_with("jwt-secret"), "{from}");
     }
 
     #[test]

@@ -275,8 +275,10 @@ fn token(
 ) -> anyhow::Result<()> {
     let id = UserId::parse(sub).map_err(|e| anyhow::anyhow!("--sub {e}"))?;
     let user_type = UserType::parse(user_type).map_err(|e| anyhow::anyhow!("--user-type {e}"))?;
-    let keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
+    let (secret, source) = config.existing_jwt_secret()?;
+    let keys = JwtKeys::new(secret.as_bytes());
     let token = keys.issue(&Actor::new(id, user_type), name, ttl)?;
+    eprintln!("signed with the secret from {source}");
     println!("{token}");
     Ok(())
 }

@@ -75,6 +75,12 @@ fn a_token_signed_elsewhere_is_refused() {
     let elsewhere = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), None);
     let port = server.port;
+    std::fs::create_dir(elsewhere.path().join("data")).unwrap();
+    std::fs::write(
+        elsewhere.path().join("data/jwt-secret"),
+        "another-installations-secret-another-installations",
+    )
+    .unwrap();
     let foreign = token(elsewhere.path(), "admin1", "admin");
     let (status, _) = http(
         port,
@@ -84,6 +90,50 @@ fn a_token_signed_elsewhere_is_refused() {
         None,
     );
     assert_eq!(status, 401);
+}
+
+#[test]
+fn the_token_command_run_elsewhere_refuses_or_signs_with_the_servers_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), None);
+    let list = "/backend/api/support-ticket";
+
+    // From another folder, with nothing to tell it where the server's data
+    // is: it refuses, naming where it looked, and makes no secret there.
+    let out = ticketd(elsewhere.path())
+        .args(["token", "--sub", "admin1", "--user-type", "admin"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no token printed");
+    let said = String::from_utf8_lossy(&out.stderr);
+    let looked = elsewhere.path().join("data").join("jwt-secret");
+    assert!(said.contains(&looked.display().to_string()), "{said}");
+    assert!(said.contains("TICKETD_DATA_DIR"), "{said}");
+    assert!(!looked.exists(), "no second secret generated");
+
+    // Told the server's data folder, it signs with the server's secret and
+    // says where it read it.
+    let data = dir.path().join("data");
+    let out = ticketd(elsewhere.path())
+        .env("TICKETD_DATA_DIR", &data)
+        .args(["token", "--sub", "admin1", "--user-type", "admin"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&data.join("jwt-secret").display().to_string()),
+        "{said}"
+    );
+    let admin = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (status, _) = http(server.port, "GET", list, Some(&admin), None);
+    assert_eq!(status, 200);
 }
 
 #[test]
