@@ -177,6 +177,7 @@ pub fn build_app(
             timeout: settings.body_timeout,
         })
         .service(routes::api_scope())
+        .service(files::download_file_at_path)
         .service(observe::health)
         .service(observe::ready)
         .service(observe::metrics)

@@ -42,7 +42,17 @@ async fn an_upload_attaches_and_downloads_back_byte_for_byte(db: &TestDatabase) 
     let link = att["downloadUrl"].as_str().unwrap().to_owned();
     assert!(link.starts_with(&format!("{API}/uploads/{key}?expires=")), "{link}");
 
-    for (path, token) in [(format!("{API}/uploads/{key}"), Some(c.as_str())), (link.clone(), None)] {
+    // The same file at the API base and at `filePath` itself (host +
+    // filePath), with the token or through the signed link.
+    let link_at_path = link.strip_prefix(API).unwrap().to_owned();
+    assert!(link_at_path.starts_with(up["filePath"].as_str().unwrap()), "{link_at_path}");
+    let file_path = up["filePath"].as_str().unwrap().to_owned();
+    for (path, token) in [
+        (format!("{API}/uploads/{key}"), Some(c.as_str())),
+        (link.clone(), None),
+        (file_path, Some(c.as_str())),
+        (link_at_path, None),
+    ] {
         let r = api.download(&path, token).await;
         assert_eq!(r.status.as_u16(), 200, "{path}");
         assert_eq!(r.bytes, content, "{path}");
@@ -76,22 +86,25 @@ async fn files_are_served_only_to_who_may_read_their_message(db: &TestDatabase) 
     let loose = api.upload(&c1, "not-yet.pdf", PDF).await;
     api.post(&format!("{API}/{id}"), &c1, json!({"attachments": [public]})).await.expect(200);
     api.post(&format!("{API}/{id}"), &agent(), json!({"message": "see file", "visibility": "internal", "attachments": [note]})).await.expect(200);
-    let url = |f: &Value| format!("{API}{}", f["filePath"].as_str().unwrap());
-
-    assert_eq!(api.download(&url(&public), Some(&c1)).await.status.as_u16(), 200);
-    assert_eq!(api.download(&url(&public), Some(&admin())).await.status.as_u16(), 200);
-    // Another customer, and a customer against an internal note: 404, as if
-    // there were no such file.
-    let r = api.call(Method::GET, &url(&public), Some(&c2), None).await.expect_error(404);
-    let not_there = api.call(Method::GET, &format!("{API}/uploads/{}", "0".repeat(32)), Some(&c2), None).await.expect_error(404);
-    assert_eq!(r.body["message"], not_there.body["message"]);
-    api.call(Method::GET, &url(&note), Some(&c1), None).await.expect_error(404);
-    assert_eq!(api.download(&url(&note), Some(&token_for("agent2", ticketd_domain::UserType::Agent))).await.status.as_u16(), 200);
-    // An upload not attached yet is its owner's only.
-    assert_eq!(api.download(&url(&loose), Some(&c1)).await.status.as_u16(), 200);
-    api.call(Method::GET, &url(&loose), Some(&agent()), None).await.expect_error(404);
-    // Without a token or a link: 401.
-    api.call(Method::GET, &url(&public), None, None).await.expect_error(401);
+    // At the API base and at `filePath` itself (host + filePath), by the
+    // same rules.
+    for base in [API, ""] {
+        let url = |f: &Value| format!("{base}{}", f["filePath"].as_str().unwrap());
+        assert_eq!(api.download(&url(&public), Some(&c1)).await.status.as_u16(), 200);
+        assert_eq!(api.download(&url(&public), Some(&admin())).await.status.as_u16(), 200);
+        // Another customer, and a customer against an internal note: 404, as if
+        // there were no such file.
+        let r = api.call(Method::GET, &url(&public), Some(&c2), None).await.expect_error(404);
+        let not_there = api.call(Method::GET, &format!("{base}/uploads/{}", "0".repeat(32)), Some(&c2), None).await.expect_error(404);
+        assert_eq!(r.body["message"], not_there.body["message"]);
+        api.call(Method::GET, &url(&note), Some(&c1), None).await.expect_error(404);
+        assert_eq!(api.download(&url(&note), Some(&token_for("agent2", ticketd_domain::UserType::Agent))).await.status.as_u16(), 200);
+        // An upload not attached yet is its owner's only.
+        assert_eq!(api.download(&url(&loose), Some(&c1)).await.status.as_u16(), 200);
+        api.call(Method::GET, &url(&loose), Some(&agent()), None).await.expect_error(404);
+        // Without a token or a link: 401.
+        api.call(Method::GET, &url(&public), None, None).await.expect_error(401);
+    }
 
     // The customer's view carries the public file's link, never the note's.
     let mine = api.get(&format!("{API}/{id}"), &c1).await.expect(200);
@@ -135,12 +148,17 @@ async fn tampered_incomplete_or_expired_links_are_refused(db: &TestDatabase) {
         format!("{path}?expires={expires}"),
         format!("{path}?expires=%3Fbad&signature={signature}"),
     ] {
-        let r = api.call(Method::GET, &bad, None, None).await.expect_error(403);
-        assert!(r.body["message"].as_str().unwrap().contains("link"), "{bad}");
+        // Refused at the API base and at the file's own path alike.
+        let at_path = bad.strip_prefix(API).unwrap().to_owned();
+        for bad in [bad, at_path] {
+            let r = api.call(Method::GET, &bad, None, None).await.expect_error(403);
+            assert!(r.body["message"].as_str().unwrap().contains("link"), "{bad}");
+        }
     }
     // Expired: the link stops working after its time.
     clock.advance(std::time::Duration::from_secs(2));
     api.call(Method::GET, &links[0], None, None).await.expect_error(403);
+    api.call(Method::GET, links[0].strip_prefix(API).unwrap(), None, None).await.expect_error(403);
     // A token still works.
     assert_eq!(api.download(path, Some(&c)).await.status.as_u16(), 200);
 }
