@@ -23,6 +23,7 @@ mod query;
 mod raw_errors;
 mod routes;
 
+use actix_web::HttpMessage as _;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -127,6 +128,9 @@ impl HttpShared {
         }
     }
 }
+
+/// The request's id, kept with the request for the access log.
+struct LoggedId(String);
 
 /// Takes a client's `X-Request-Id` if it is short and plain, or makes one.
 fn request_id(req: &ServiceRequest) -> String {
@@ -244,30 +248,41 @@ pub fn build_app(
             }
         })
         .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        // The access log starts with the request's id, as every other line
+        // logged while serving it does; it is written when the body is sent.
+        .wrap(
+            middleware::Logger::new(r#"request_id=%{id}xi %{r}a "%{request}xi" %s %b %Dms"#)
+                .custom_request_replace("request", observe::request_line_for_log)
+                .custom_request_replace("id", |req| {
+                    req.extensions()
+                        .get::<LoggedId>()
+                        .map(|id| id.0.clone())
+                        .unwrap_or_default()
+                }),
+        )
         .wrap_fn(move |req, srv| {
             let id = request_id(&req);
+            req.extensions_mut().insert(LoggedId(id.clone()));
             let started = std::time::Instant::now();
             let method = req.method().clone();
-            let call = observe::with_request_id(id.clone(), srv.call(req));
+            let call = srv.call(req);
             let recorder = recorder.clone();
-            async move {
+            // Everything logged while the request is served carries its id
+            // (see `current_request_id`), its failure's cause included.
+            observe::with_request_id(id.clone(), async move {
                 let mut res = call.await?;
                 let route = observe::route_label(res.request().match_pattern());
                 recorder.observe(&method, &route, res.status(), started.elapsed());
                 if res.status().is_server_error() {
                     match res.response().error() {
-                        Some(e) => log::error!("request {id} failed: {e}"),
-                        None => log::error!("request {id} failed with {}", res.status()),
+                        Some(e) => log::error!("failed: {e}"),
+                        None => log::error!("failed with {}", res.status()),
                     }
                 }
                 if let Ok(value) = HeaderValue::from_str(&id) {
                     res.headers_mut().insert(REQUEST_ID, value);
                 }
                 Ok(res)
-            }
+            })
         })
-        .wrap(
-            middleware::Logger::new(r#"%{r}a "%{request}xi" %s %b %Dms id=%{x-request-id}o"#)
-                .custom_request_replace("request", observe::request_line_for_log),
-        )
 }

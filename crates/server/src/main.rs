@@ -290,15 +290,39 @@ fn init_logging() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .format(|buf, record| {
             let ts = buf.timestamp_seconds();
-            let (level, target, args) = (record.level(), record.target(), record.args());
+            let (level, target) = (record.level(), record.target());
+            let args = one_line(record.args());
             // Database work runs on blocking threads: the store carries the
-            // request's id there.
-            match current_request_id().or_else(ticketd_store_diesel::log_context) {
-                Some(id) => writeln!(buf, "[{ts} {level} {target}] request_id={id} {args}"),
-                None => writeln!(buf, "[{ts} {level} {target}] {args}"),
+            // request's id there. The access-log line writes the id itself
+            // (it is logged once the body is sent, after the request's task).
+            let id = current_request_id().or_else(ticketd_store_diesel::log_context);
+            match id {
+                Some(id) if !is_access_line(record) => {
+                    writeln!(buf, "[{ts} {level} {target}] request_id={id} {args}")
+                }
+                _ => writeln!(buf, "[{ts} {level} {target}] {args}"),
             }
         })
         .init();
+}
+
+/// A message as one line: a database's multi-line error (libpq's hints) or a
+/// newline from elsewhere would split a log line and the id from its text.
+fn one_line(args: &std::fmt::Arguments<'_>) -> String {
+    let text = args.to_string();
+    if !text.contains(['\n', '\r']) {
+        return text;
+    }
+    text.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The access log's line for a request, which starts with its id already.
+fn is_access_line(record: &log::Record<'_>) -> bool {
+    record.level() == log::Level::Info && record.target() == "actix_web::middleware::logger"
 }
 
 /// Files and folders the server creates (the SQLite database with its WAL,

@@ -89,10 +89,15 @@ fn a_database_outage_gives_503_then_service_resumes_without_a_restart() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start_with(
+    let log_path = dir.path().join("server.log");
+    let mut server = Server::start_logging(
         dir.path(),
         Some(&url),
-        &[("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", "2")],
+        &[
+            ("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", "2"),
+            ("RUST_LOG", "info"),
+        ],
+        std::fs::File::create(&log_path).unwrap(),
     );
     let admin = token(dir.path(), "admin1", "admin");
     let list = "/backend/api/support-ticket";
@@ -109,6 +114,8 @@ fn a_database_outage_gives_503_then_service_resumes_without_a_restart() {
         "503 within the configured wait, took {:?}",
         started.elapsed()
     );
+    // The next one waits for a new connection the pool cannot make.
+    assert_eq!(get(&server, list, Some(&admin)).0, 503);
     let asked = Instant::now();
     assert_eq!(get(&server, "/ready", None).0, 503);
     assert!(
@@ -140,4 +147,31 @@ fn a_database_outage_gives_503_then_service_resumes_without_a_restart() {
         "the same process serves on"
     );
     assert_eq!(get(&server, "/ready", None).0, 200);
+    drop(server);
+
+    // Every line about the outage was written while serving a request and
+    // carries its id: the 503's cause (the pool's own failure to connect)
+    // included; only the server's own start and stop lines have none.
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    let mut causes = 0;
+    for line in logged.lines() {
+        let (head, text) = line.split_once("] ").unwrap_or(("", line));
+        if head.ends_with(" ticketd")
+            || head.contains(" ticketd::")
+            || head.contains(" actix_server")
+        {
+            continue;
+        }
+        assert!(
+            text.starts_with("request_id="),
+            "a line without its request's id: {line}\n{logged}"
+        );
+        if line.contains("failed: ") && line.contains("timed out waiting for connection") {
+            causes += 1;
+        }
+    }
+    assert!(
+        causes > 0,
+        "no line gives the pool's failure as a 503's cause:\n{logged}"
+    );
 }

@@ -136,3 +136,40 @@ fn a_conflicts_database_detail_is_logged_with_its_request_id_only() {
         .unwrap_or_else(|| panic!("no log line for the conflict in:\n{logged}"));
     assert!(line.contains("request_id=second-billing"), "{line}");
 }
+
+/// Every line logged for a request starts with its id, the access line (written
+/// once the body is sent) and the framework's own debug lines included, once.
+#[test]
+fn every_line_of_a_request_starts_with_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_logging(dir.path(), None, &[("RUST_LOG", "debug")], log);
+    let admin = token(dir.path(), "admin1", "admin");
+    let (status, _, _) = exchange_parts(
+        server.port,
+        &format!(
+            "GET /backend/api/support-ticket/987654 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Authorization: Bearer {admin}\r\nX-Request-Id: lookup-77\r\n\r\n"
+        ),
+        b"",
+    );
+    assert_eq!(status, 404);
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    let ours: Vec<&str> = logged.lines().filter(|l| l.contains("lookup-77")).collect();
+    assert!(
+        ours.len() >= 2,
+        "the access line and the error's debug line:\n{logged}"
+    );
+    for line in &ours {
+        let text = line.split_once("] ").map_or("", |(_, text)| text);
+        assert!(text.starts_with("request_id=lookup-77 "), "{line}");
+        assert_eq!(line.matches("lookup-77").count(), 1, "{line}");
+    }
+    assert!(
+        ours.iter()
+            .any(|l| l.contains("\"GET /backend/api/support-ticket/987654 HTTP/1.1\" 404")),
+        "{ours:#?}"
+    );
+}

@@ -123,6 +123,17 @@ pub struct Store {
     search_tuning: search::Tuning,
 }
 
+/// The pool's failures to connect are reported by the request that waited for
+/// the connection: its 503 says why in its own log line, with its id. The
+/// pool's threads, which retry in the background and serve no request, stay
+/// silent instead of logging each attempt without an id.
+#[derive(Debug)]
+struct ReportedByCaller;
+
+impl<E> r2d2::HandleError<E> for ReportedByCaller {
+    fn handle_error(&self, _error: E) {}
+}
+
 impl Store {
     /// Connects to `url` (see [`DatabaseUrl::parse`]) and applies pending migrations.
     pub fn open(url: &str, options: &StoreOptions) -> Result<Self, OpenError> {
@@ -153,6 +164,7 @@ impl Store {
             // its server went away is marked broken and replaced instead.
             .test_on_check_out(false)
             .connection_timeout(options.acquire_timeout)
+            .error_handler(Box::new(ReportedByCaller))
             .build(manager)
             .map_err(|source| OpenError::Connect {
                 target: target.clone(),
