@@ -9,6 +9,7 @@
 
 pub mod auth;
 mod client;
+mod cors;
 mod dto;
 mod envelope;
 mod error;
@@ -34,6 +35,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{Authenticated, Claims, JwtKeys};
 pub use client::ClientSocket;
+pub use cors::CorsOrigins;
 pub use error::ApiError;
 pub use input::BodyLimit;
 pub use limit::{RateLimit, RateLimiter};
@@ -46,7 +48,7 @@ pub use routes::PREFIX;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// What the HTTP layer can be tuned by.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct HttpSettings {
     /// The largest JSON body accepted, in bytes (larger gets 413).
     pub json_limit: usize,
@@ -65,6 +67,8 @@ pub struct HttpSettings {
     /// For tests of crash safety, in debug builds only: stop the process
     /// right after an idempotent write committed, before it answers.
     pub crash_after_kept_answer: bool,
+    /// Which other origins' pages may call the API from a browser.
+    pub cors: CorsOrigins,
 }
 
 impl Default for HttpSettings {
@@ -83,6 +87,7 @@ impl Default for HttpSettings {
             download_link_ttl: std::time::Duration::from_secs(300),
             upload_bytes_per_minute: 200 * 1024 * 1024,
             crash_after_kept_answer: false,
+            cors: CorsOrigins::None,
         }
     }
 }
@@ -175,7 +180,6 @@ pub fn build_app(
             &keys,
             settings.download_link_ttl,
         )))
-        .app_data(settings)
         .app_data(BodyLimit {
             bytes: settings.json_limit,
             timeout: settings.body_timeout,
@@ -191,7 +195,9 @@ pub fn build_app(
     let recorder = shared.metrics.clone();
     let limiter = shared.limiter.clone();
     let limiter_keys = web::Data::new(keys.clone());
+    let cors_origins = settings.cors.clone();
     app.app_data(table)
+        .app_data(settings)
         .app_data(shared.metrics)
         .app_data(shared.draining)
         .app_data(shared.limiter.clone())
@@ -248,6 +254,16 @@ pub fn build_app(
             }
         })
         .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        // Outside the rate limit, so that preflights are answered at once and
+        // every answer (a 429 too) carries the allowed origin.
+        .wrap(middleware::Condition::new(
+            !cors_origins.is_none(),
+            cors::middleware(&cors_origins),
+        ))
+        .wrap_fn(|req, srv| {
+            let call = srv.call(req);
+            async move { Ok(cors::enveloped(call.await?)) }
+        })
         // The access log starts with the request's id, as every other line
         // logged while serving it does; it is written when the body is sent.
         .wrap(

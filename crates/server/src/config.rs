@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use ticketd_http_actix::CorsOrigins;
 
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
@@ -117,6 +118,12 @@ pub struct Config {
         value_name = "TICKETD_STORAGE_URL"
     )]
     pub storage_url: Option<String>,
+    /// Which other origins' web pages may call the API from a browser (CORS):
+    /// a comma-separated list of exact origins (`https://desk.example.com`),
+    /// or `*` for any origin (without credentials). Default: none.
+    #[arg(long, global = true, env = "TICKETD_CORS_ORIGINS", value_name = "TICKETD_CORS_ORIGINS",
+          value_parser = CorsOrigins::parse)]
+    pub cors_origins: Option<CorsOrigins>,
     /// Largest uploaded file, in bytes (larger gets 413).
     #[arg(long, global = true, env = "TICKETD_UPLOAD_MAX_FILE_BYTES",
           value_name = "TICKETD_UPLOAD_MAX_FILE_BYTES", default_value_t = 10 * MIB,

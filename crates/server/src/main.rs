@@ -144,6 +144,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         download_link_ttl: config.download_link_ttl(),
         upload_bytes_per_minute: config.upload_rate_bytes_per_minute,
         crash_after_kept_answer: config.test_crash_at.as_deref() == Some("after-idempotent-write"),
+        cors: config.cors_origins.clone().unwrap_or_default(),
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.
@@ -178,7 +179,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .listen("ticketd", listener, move || {
             use actix_service::{ServiceFactoryExt as _, fn_service, map_config};
             use actix_web::dev::AppConfig;
-            let app = build_app(desk.clone(), keys.clone(), settings, shared.clone());
+            let app = build_app(desk.clone(), keys.clone(), settings.clone(), shared.clone());
             let app = actix_service::IntoServiceFactory::into_factory(app)
                 .map_err(|err: actix_web::Error| err.error_response());
             let shutdown = shutdown.clone();

@@ -181,6 +181,8 @@ fn settings_out_of_range_stop_the_start_naming_the_setting() {
         ("TICKETD_DB_POOL_SIZE", "0"),
         ("TICKETD_WORKERS", "100000"),
         ("TICKETD_RATE_LIMIT_PER_MINUTE", "-1"),
+        ("TICKETD_CORS_ORIGINS", "portal.example.com"),
+        ("TICKETD_CORS_ORIGINS", "*,https://portal.example.com"),
     ] {
         let mut child = ticketd(dir.path())
             .env(name, value)

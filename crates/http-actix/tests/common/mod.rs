@@ -110,6 +110,7 @@ pub fn settings() -> HttpSettings {
         download_link_ttl: std::time::Duration::from_secs(300),
         upload_bytes_per_minute: 0,
         crash_after_kept_answer: false,
+        cors: ticketd_http_actix::CorsOrigins::None,
     }
 }
 
