@@ -201,7 +201,13 @@ pub fn build_app(
         .app_data(shared.metrics)
         .app_data(shared.draining)
         .app_data(shared.limiter.clone())
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url(OPENAPI_PATH, api))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .url(OPENAPI_PATH, api)
+                // The token pasted under Authorize survives a reload (kept in
+                // the browser's local storage until Logout).
+                .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+        )
         .route(
             "/swagger-ui",
             web::get().to(|| async {

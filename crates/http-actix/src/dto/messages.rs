@@ -30,8 +30,9 @@ pub struct AttachmentDto {
     /// The name shown to people.
     #[schema(example = "attachment1.pdf")]
     pub file_name: String,
-    /// Where the file lives.
-    #[schema(example = "/uploads/attachment1.pdf")]
+    /// Where the file lives, and where to download it (with the Authorization
+    /// header).
+    #[schema(example = "/uploads/3f9c2a7e5b1d4c8f9a0b1c2d3e4f5a6b")]
     pub file_path: String,
     /// A link that downloads the file without the Authorization header (for
     /// `<img>` tags and browsers) for a few minutes; read the ticket again for
@@ -142,9 +143,9 @@ pub struct AttachmentRef {
         custom(function = "checks::file_name")
     )]
     pub file_name: String,
-    /// Where the file lives: under `/uploads/`, no `.` or `..` segment, no `\`, at
-    /// most 1024 characters.
-    #[schema(example = "/uploads/attachment1.pdf")]
+    /// The `filePath` an upload answered (see Upload Files). In general: under
+    /// `/uploads/`, no `.` or `..` segment, no `\`, at most 1024 characters.
+    #[schema(example = "/uploads/3f9c2a7e5b1d4c8f9a0b1c2d3e4f5a6b")]
     #[validate(
         length(min = rules::FILE_PATH.min_chars, max = rules::FILE_PATH.max_chars),
         custom(function = "checks::file_path")

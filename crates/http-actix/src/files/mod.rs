@@ -70,7 +70,7 @@ impl From<&Upload> for UploadedFileDto {
 }
 
 #[utoipa::path(
-    tag = "Attachments",
+    tag = "Messages",
     summary = "Upload Files",
     description = "Uploads files to attach to a message: send them as `multipart/form-data`, \
                    each in a part named `files`. Each file is stored as it arrives, measured, \

@@ -10,7 +10,7 @@ mod schemas;
 pub use routes::{RouteTable, fallback};
 pub use rules::FIELD_RULES;
 use rules::apply_rules;
-pub(crate) use schemas::{date_or_time_schema, flag_schema, priority_schema};
+pub(crate) use schemas::{DateOrTime, Flag, priority_schema};
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi, RefOr};
@@ -27,16 +27,19 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         title = "ticketd",
         description = "The support-ticket API. Every `/backend/api` call needs \
                        `Authorization: Bearer <JWT>` (HS256; claims `sub`, `userType`, `exp`). \
-                       Click **Authorize** and paste a token from `ticketd token`.\n\n\
+                       Click **Authorize** and paste a token from `ticketd token` (it is kept \
+                       across reloads until you log out). The default example of each call works \
+                       as it stands for a customer; staff-only fields are in a second example.\n\n\
                        Errors answer `{\"status\": 0, \"message\": ..., \"data\": null}`, with \
                        `errors: [{field, message}]` for invalid fields."
     ),
     modifiers(&BearerAuth),
     components(schemas(ErrorEnvelope, FieldErrorDto)),
     tags(
-        (name = "Support", description = "Tickets, messages, status and the audit log"),
+        (name = "Support", description = "Tickets, status and the audit log"),
+        (name = "Messages", description = "Adding a message to a ticket, with files: upload the files first, then send the message with the `filePath` each upload answered"),
         (name = "Categories", description = "Ticket categories"),
-        (name = "Attachments", description = "Files to attach to messages: upload, then download"),
+        (name = "Attachments", description = "Downloading attached files"),
         (name = "Operations", description = "Health, readiness and metrics, for operators"),
     )
 )]

@@ -52,3 +52,26 @@ pub(crate) fn priority_schema() -> utoipa::openapi::schema::Schema {
             .build(),
     )
 }
+
+/// A query flag, for `value_type` (unlike `schema_with`, it keeps the
+/// parameter's own description): [`flag_schema`].
+pub(crate) struct Flag;
+
+impl utoipa::PartialSchema for Flag {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        flag_schema().into()
+    }
+}
+
+impl utoipa::ToSchema for Flag {}
+
+/// A date or a time in a query, for `value_type`: [`date_or_time_schema`].
+pub(crate) struct DateOrTime;
+
+impl utoipa::PartialSchema for DateOrTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        date_or_time_schema().into()
+    }
+}
+
+impl utoipa::ToSchema for DateOrTime {}

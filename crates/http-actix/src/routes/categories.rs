@@ -12,12 +12,23 @@ use crate::input::read_json;
 const CATEGORIES: &str = "Categories retrieved successfully";
 const CATEGORY_CREATED: &str = "Category created successfully";
 
+/// A category as the examples show it: made by an admin, as every category is.
+fn category_example() -> serde_json::Value {
+    serde_json::json!({
+        "createdBy": "admin1", "createdDate": "2025-04-01T10:00:00Z",
+        "modifiedBy": "admin1", "modifiedDate": "2025-04-01T10:00:00Z",
+        "createdByType": "admin", "modifiedByType": "admin",
+        "id": 1, "categoryName": "Refund", "parentCategoryId": 0,
+        "isActive": true, "isDelete": false})
+}
+
 #[utoipa::path(
     tag = "Categories",
     summary = "List categories",
     description = "Every active category as a flat list; `parentCategoryId` is 0 for a top-level one.",
     responses(
-        (status = 200, description = "The categories", body = Envelope<Vec<CategoryDto>>),
+        (status = 200, description = "The categories", body = Envelope<Vec<CategoryDto>>,
+         example = json!({"status": 1, "message": CATEGORIES, "data": [category_example()]})),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
     ),
@@ -39,7 +50,8 @@ pub(super) async fn list_categories(
     description = "Admins only. Two levels: a parent must be an active top-level category.",
     request_body = CreateCategoryRequest,
     responses(
-        (status = 201, description = "The category was created", body = Envelope<CategoryDto>),
+        (status = 201, description = "The category was created", body = Envelope<CategoryDto>,
+         example = json!({"status": 1, "message": CATEGORY_CREATED, "data": category_example()})),
         (status = 400, description = "A field is invalid; `errors` lists each", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
         (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),

@@ -24,7 +24,7 @@ pub struct LogListQuery {
     #[param(value_type = Option<i64>, minimum = 1)]
     ticket_id: Option<String>,
     /// Admins only: `true` to include the entries of deleted tickets.
-    #[param(schema_with = crate::openapi::flag_schema)]
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
     include_deleted: Option<String>,
 }
 
@@ -84,7 +84,7 @@ pub(super) async fn list_logs(
 #[allow(dead_code)] // documents the parameters; the handler reads them
 pub struct HistoryQuery {
     /// Admins only: `true` to read a deleted ticket's history.
-    #[param(schema_with = crate::openapi::flag_schema)]
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
     include_deleted: Option<String>,
 }
 

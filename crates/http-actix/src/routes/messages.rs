@@ -15,7 +15,7 @@ use crate::query::path_ticket_id;
 const MESSAGE_ADDED: &str = "Message and attachments added successfully";
 
 #[utoipa::path(
-    tag = "Support",
+    tag = "Messages",
     summary = "Add Message and Attachments to Ticket",
     description = "Adds a message, attachments, or both to a ticket that is not closed. Agents \
                    and admins may write internal notes (`visibility: internal`) that customers \
@@ -24,14 +24,22 @@ const MESSAGE_ADDED: &str = "Message and attachments added successfully";
         ("id" = i64, Path, description = "Ticket ID", minimum = 1, example = 123),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of posting the message twice"),
     ),
-    request_body(content = AddMessageRequest, example = json!({
-        "message": "Can you provide an update on my request?",
-        "attachments": [{"fileName": "attachment1.pdf", "filePath": "/uploads/attachment1.pdf"}]})),
+    request_body(content = AddMessageRequest, examples(
+        ("1-message" = (summary = "A message",
+            value = json!({"message": "Can you provide an update on my request?"}))),
+        ("2-with-file" = (summary = "A message with a file uploaded first",
+            description = "Upload the file with **Upload Files** (just above) and put the `filePath` it answered here: a path that names no upload of yours is refused.",
+            value = json!({"message": "Here is the invoice.",
+                "attachments": [{"fileName": "invoice.pdf", "filePath": "/uploads/3f9c2a7e5b1d4c8f9a0b1c2d3e4f5a6b"}]}))),
+        ("3-internal-note" = (summary = "An internal note (agents and admins)",
+            description = "Customers never see it, nor its files.",
+            value = json!({"message": "Customer called; refund approved by billing.", "visibility": "internal"}))),
+    )),
     responses(
         (status = 200, description = "Successfully added message and attachments to the ticket", body = Envelope<AddedMessageDto>,
          example = json!({"status": 1, "message": MESSAGE_ADDED, "data": {
             "ticketId": 123, "message": "Can you provide an update on my request?",
-            "attachments": [{"fileName": "attachment1.pdf", "filePath": "/uploads/attachment1.pdf"}],
+            "attachments": [{"fileName": "invoice.pdf", "filePath": "/uploads/3f9c2a7e5b1d4c8f9a0b1c2d3e4f5a6b"}],
             "id": 456, "sentAt": "2025-04-01T10:00:00Z", "visibility": "public"}})),
         (status = 400, description = "A field is invalid; `errors` lists each", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),

@@ -42,7 +42,7 @@ pub struct PagingQuery {
     cursor: Option<String>,
     /// `true` (or `1`) to get `{"count": N, "capped": false}` instead of rows:
     /// exact up to 10000 matches; past that `count` is 10000 and `capped` is true.
-    #[param(schema_with = crate::openapi::flag_schema)]
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
     count: Option<String>,
 }
 

@@ -50,18 +50,18 @@ pub struct TicketListQuery {
     /// Assignees' user ids (with `unassigned=true`, unassigned tickets too).
     assignee_id: Option<String>,
     /// `true` for tickets nobody is assigned to.
-    #[param(schema_with = crate::openapi::flag_schema)]
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
     unassigned: Option<String>,
     /// Owners' user ids (agents and admins only).
     user_id: Option<String>,
     /// Opened at or after: `2025-04-01` or `2025-04-01T10:00:00Z`.
-    #[param(schema_with = crate::openapi::date_or_time_schema)]
+    #[param(value_type = Option<crate::openapi::DateOrTime>, inline)]
     created_from: Option<String>,
     /// Opened at or before: `2025-04-30` (the whole day) or an RFC 3339 time.
-    #[param(schema_with = crate::openapi::date_or_time_schema)]
+    #[param(value_type = Option<crate::openapi::DateOrTime>, inline)]
     created_to: Option<String>,
     /// Changed at or after this date or time.
-    #[param(schema_with = crate::openapi::date_or_time_schema)]
+    #[param(value_type = Option<crate::openapi::DateOrTime>, inline)]
     updated_since: Option<String>,
     /// Order: `createdDate` (default, newest first), `modifiedDate`, `priority`,
     /// `status` or `id`; `-field` or `field:desc` for descending, `field` or
@@ -71,7 +71,7 @@ pub struct TicketListQuery {
     )]
     sort: Option<String>,
     /// Admins only: `true` to include deleted tickets.
-    #[param(schema_with = crate::openapi::flag_schema)]
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
     include_deleted: Option<String>,
 }
 
@@ -134,7 +134,14 @@ pub(super) async fn list_tickets(
     params(
         ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = r"^[!-~]{1,255}$", description = "1-255 visible ASCII characters; a retry with the same key and body replays the first answer (with `Idempotent-Replayed: true`) instead of opening a second ticket"),
     ),
-    request_body = OpenTicketRequest,
+    request_body(content = OpenTicketRequest, examples(
+        ("1-customer" = (summary = "A customer opens a ticket for itself",
+            value = json!({"subject": "Refund Request", "description": "Request for a refund on order #XYZ", "categoryId": 1}))),
+        ("2-staff" = (summary = "Staff open a ticket for a customer, with priority and assignee",
+            description = "Agents and admins only: `userId` names the customer, `assigneeId` an agent or admin the desk knows (one who has called the API).",
+            value = json!({"subject": "Refund Request", "description": "Request for a refund on order #XYZ", "categoryId": 1,
+                "userId": "user01", "priority": "high", "assigneeId": "admin1"}))),
+    )),
     responses(
         (status = 201, description = "The ticket was opened", body = Envelope<TicketDetailsDto>,
          headers(("Location" = String, description = "The new ticket's URL"))),
@@ -180,7 +187,7 @@ pub(super) async fn open_ticket(
 #[allow(dead_code)] // documents the parameters; the handler reads them
 pub struct DetailsQuery {
     /// Admins only: `true` (or `1`) to read a deleted ticket.
-    #[param(schema_with = crate::openapi::flag_schema)]
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
     include_deleted: Option<String>,
 }
 

@@ -1,0 +1,84 @@
+//! The request examples of the OpenAPI document, as Swagger UI's "Try it out"
+//! sends them: on a new desk, each works as it stands for the role it names,
+//! in the order of README's walk-through.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use actix_web::http::Method;
+use common::*;
+use serde_json::Value;
+use ticketd_http_actix::OPENAPI_PATH;
+use ticketd_store_diesel::test_on_both_databases;
+
+const API: &str = "/backend/api/support-ticket";
+
+/// The request examples of an operation, in the document's order (the first
+/// is the one Swagger UI fills in: the document orders them by name), or the example of its body's schema.
+fn examples(doc: &Value, method: &str, path: &str) -> Vec<(String, Value)> {
+    let body = &doc["paths"][path][method]["requestBody"]["content"]["application/json"];
+    match body["examples"].as_object() {
+        Some(named) => named
+            .iter()
+            .map(|(name, e)| (name.clone(), e["value"].clone()))
+            .collect(),
+        None => vec![("schema".to_owned(), body["example"].clone())],
+    }
+}
+
+test_on_both_databases! { actix_web::test;
+
+async fn each_request_example_works_unchanged_for_its_role(db: &TestDatabase) {
+    let api = api(db).await;
+    let doc = api.call(Method::GET, OPENAPI_PATH, None, None).await.expect(200).body;
+    let (c, staff) = (customer("user01"), admin());
+
+    // An admin creates the category the other examples name; its example is
+    // built from the schema's own examples.
+    let schema = &doc["components"]["schemas"]["CreateCategoryRequest"]["properties"];
+    let category = serde_json::json!({
+        "categoryName": schema["categoryName"]["example"],
+        "parentCategoryId": schema["parentCategoryId"]["example"],
+    });
+    assert_eq!(api.post(&format!("{API}/categories"), &staff, category).await.expect(201).data()["id"], 1);
+
+    // Opening a ticket: the first example is a customer's, the second staff's.
+    let open = examples(&doc, "post", API);
+    let names: Vec<&str> = open.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["1-customer", "2-staff"]);
+    let opened = api.post(API, &c, open[0].1.clone()).await.expect(201);
+    let id = opened.data()["id"].as_i64().unwrap();
+    assert_eq!(opened.data()["userId"], "user01");
+    let r = api.post(API, &c, open[1].1.clone()).await.expect_error(403);
+    assert!(r.body["message"].as_str().is_some());
+    let theirs = api.post(API, &staff, open[1].1.clone()).await.expect(201);
+    assert_eq!(theirs.data()["userId"], "user01");
+    assert_eq!(theirs.data()["assigneeId"], "admin1");
+
+    // Adding a message: the default works for the customer; the file example
+    // works once its filePath is the one the upload answered.
+    let path = "/backend/api/support-ticket/{id}";
+    let add = examples(&doc, "post", path);
+    let names: Vec<&str> = add.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["1-message", "2-with-file", "3-internal-note"]);
+    let url = format!("{API}/{id}");
+    api.post(&url, &c, add[0].1.clone()).await.expect(200);
+    api.post(&url, &c, add[1].1.clone()).await.expect_error(400);
+    let uploaded = api.upload(&c, "invoice.pdf", PDF).await;
+    let mut with_file = add[1].1.clone();
+    with_file["attachments"][0]["filePath"] = uploaded["filePath"].clone();
+    let added = api.post(&url, &c, with_file).await.expect(200);
+    assert_eq!(added.data()["attachments"][0]["filePath"], uploaded["filePath"]);
+    api.post(&url, &c, add[2].1.clone()).await.expect_error(403);
+    assert_eq!(api.post(&url, &staff, add[2].1.clone()).await.expect(200).data()["visibility"], "internal");
+
+    // The customer reads the ticket, and the file at its filePath.
+    let details = api.get(&url, &c).await.expect(200);
+    assert_eq!(details.data()["ticketMessage"].as_array().unwrap().len(), 2);
+    let file = api.download(uploaded["filePath"].as_str().unwrap(), Some(&c)).await;
+    assert_eq!(file.status.as_u16(), 200);
+    assert_eq!(file.bytes, PDF);
+}
+
+}
