@@ -1,14 +1,18 @@
 # syntax=docker/dockerfile:1
 # Build stage: compiles ticketd in release mode (libpq and OpenSSL are built in).
-FROM rust:1-bookworm AS build
+# Base images are pinned: bump them deliberately.
+FROM rust:1.95.0-bookworm AS build
+# Object-store support for TICKETD_STORAGE_URL (aws, gcp, azure; comma-separated).
+ARG TICKETD_FEATURES=""
 WORKDIR /src
 RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN cargo build --release --locked -p ticketd && cp target/release/ticketd /usr/local/bin/ticketd
+RUN cargo build --release --locked -p ticketd ${TICKETD_FEATURES:+--features "$TICKETD_FEATURES"} \
+    && cp target/release/ticketd /usr/local/bin/ticketd
 
 # Run stage: a small image with the binary and what it links against.
-FROM debian:bookworm-slim
+FROM debian:12.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libssl3 curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/ticketd --create-home ticketd \

@@ -382,8 +382,8 @@ fn answers_of_the_http_layer_itself_carry_the_envelope() {
 
 /// `ticketd serve --help` and README's table list the same settings with the
 /// same defaults.
-#[test]
-fn serve_help_and_the_readme_list_the_same_settings_and_defaults() {
+/// The settings `ticketd serve --help` lists, each with its fixed default.
+fn help_settings() -> std::collections::BTreeMap<String, Option<String>> {
     let dir = tempfile::tempdir().unwrap();
     let out = ticketd(dir.path())
         .args(["serve", "--help"])
@@ -405,7 +405,43 @@ fn serve_help_and_the_readme_list_the_same_settings_and_defaults() {
             .map(|d| d.trim_end_matches(']').to_owned());
         from_help.insert(name, default);
     }
-    assert!(from_help.len() >= 24, "{help}");
+    assert!(from_help.len() >= 25, "{help}");
+    from_help
+}
+
+/// docker-compose.yml hands the app every setting (an unset one as empty,
+/// which ticketd reads as its default), except the data folder, which the
+/// image sets where its volume is mounted.
+#[test]
+fn the_compose_file_passes_every_setting_through() {
+    let compose = include_str!("../../../docker-compose.yml");
+    let app = compose.split("\n  app:\n").nth(1).unwrap();
+    let environment = app.split("    environment:\n").nth(1).unwrap();
+    let passed: Vec<&str> = environment
+        .lines()
+        .take_while(|l| l.starts_with("      "))
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.trim().split(':').next())
+        .collect();
+    for name in help_settings().keys() {
+        if name == "TICKETD_DATA_DIR" {
+            assert!(!passed.contains(&name.as_str()), "the image sets {name}");
+            continue;
+        }
+        assert!(passed.contains(&name.as_str()), "docker-compose.yml does not pass {name}");
+    }
+    // The password is handed to libpq apart from the URL, so that any
+    // character works unescaped.
+    assert!(passed.contains(&"PGPASSWORD"));
+    assert!(
+        environment.contains("DATABASE_URL: postgres://ticketd@db:5432/ticketd\n"),
+        "{environment}"
+    );
+}
+
+#[test]
+fn serve_help_and_the_readme_list_the_same_settings_and_defaults() {
+    let from_help = help_settings();
 
     let readme = include_str!("../../../README.md");
     let table = readme

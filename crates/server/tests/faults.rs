@@ -1,5 +1,7 @@
-//! The server through a database outage: PostgreSQL stops while the server
-//! runs, and starts again; the same process answers 503 meanwhile, then 2xx.
+//! The server and its PostgreSQL: through an outage (PostgreSQL stops while the
+//! server runs, and starts again; the same process answers 503 meanwhile, then
+//! 2xx), and connecting with a password of any characters, given apart from
+//! the URL (as docker-compose.yml does).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -58,6 +60,37 @@ impl Postgres {
             String::from_utf8_lossy(&out.stderr)
         );
         Some(String::from_utf8(out.stdout).unwrap())
+    }
+}
+
+impl Postgres {
+    /// Runs `sql` with psql as the superuser.
+    fn psql(&self, url: &str, sql: &str) {
+        let bin = std::env::var("PG_BIN").unwrap_or_else(|_| {
+            let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+                .unwrap()
+                .map(|d| d.unwrap().path().join("bin"))
+                .collect();
+            dirs.sort();
+            dirs.pop().unwrap().display().to_string()
+        });
+        let out = Command::new(format!("{bin}/psql"))
+            .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Requires a password (SCRAM) from `role` over TCP from now on.
+    fn require_password(&self, url: &str, role: &str) {
+        let hba = self.dir.join("data/pg_hba.conf");
+        let old = std::fs::read_to_string(&hba).unwrap();
+        std::fs::write(
+            &hba,
+            format!("host all {role} 127.0.0.1/32 scram-sha-256\n{old}"),
+        )
+        .unwrap();
+        self.psql(url, "SELECT pg_reload_conf()");
     }
 }
 
@@ -174,4 +207,46 @@ fn a_database_outage_gives_503_then_service_resumes_without_a_restart() {
         causes > 0,
         "no line gives the pool's failure as a 503's cause:\n{logged}"
     );
+}
+
+#[test]
+fn a_password_of_any_characters_works_given_apart_from_the_url() {
+    let Some((pg, url)) = Postgres::start() else {
+        return;
+    };
+    let password = "p@ss/w#rd:%41?&= 'x'";
+    pg.psql(
+        &url,
+        &format!(
+            "CREATE ROLE desk LOGIN SUPERUSER PASSWORD '{}'",
+            password.replace('\'', "''")
+        ),
+    );
+    pg.require_password(&url, "desk");
+    let desk_url = format!("postgres://desk@127.0.0.1:{}/postgres", pg.port);
+
+    // Without it, or with a wrong one, the start fails naming the right host.
+    for wrong in [None, Some("p@ss")] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = support::ticketd(dir.path());
+        cmd.arg("migrate")
+            .env("DATABASE_URL", &desk_url)
+            .env("TICKETD_DB_ACQUIRE_TIMEOUT_SECS", "1")
+            .env_remove("PGPASSWORD");
+        if let Some(wrong) = wrong {
+            cmd.env("PGPASSWORD", wrong);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success());
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("127.0.0.1"), "{said}");
+        assert!(said.contains("password"), "{said}");
+    }
+
+    // With PGPASSWORD (libpq's own variable) it serves.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), Some(&desk_url), &[("PGPASSWORD", password)]);
+    let admin = token(dir.path(), "admin1", "admin");
+    assert_eq!(get(&server, "/backend/api/support-ticket", Some(&admin)).0, 200);
+    assert_eq!(get(&server, "/ready", None).0, 200);
 }
