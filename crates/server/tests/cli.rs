@@ -428,7 +428,10 @@ fn the_compose_file_passes_every_setting_through() {
             assert!(!passed.contains(&name.as_str()), "the image sets {name}");
             continue;
         }
-        assert!(passed.contains(&name.as_str()), "docker-compose.yml does not pass {name}");
+        assert!(
+            passed.contains(&name.as_str()),
+            "docker-compose.yml does not pass {name}"
+        );
     }
     // The password is handed to libpq apart from the URL, so that any
     // character works unescaped.

@@ -78,7 +78,11 @@ impl Postgres {
             .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
             .output()
             .unwrap();
-        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Requires a password (SCRAM) from `role` over TCP from now on.
@@ -247,6 +251,9 @@ fn a_password_of_any_characters_works_given_apart_from_the_url() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(dir.path(), Some(&desk_url), &[("PGPASSWORD", password)]);
     let admin = token(dir.path(), "admin1", "admin");
-    assert_eq!(get(&server, "/backend/api/support-ticket", Some(&admin)).0, 200);
+    assert_eq!(
+        get(&server, "/backend/api/support-ticket", Some(&admin)).0,
+        200
+    );
     assert_eq!(get(&server, "/ready", None).0, 200);
 }
