@@ -33,7 +33,7 @@ use ticketd_app::SupportDesk;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use auth::{Authenticated, Claims, JwtKeys};
+pub use auth::{Authenticated, Claims, JwtKeys, ProviderSettings, RoleMap};
 pub use client::ClientSocket;
 pub use cors::CorsOrigins;
 pub use error::ApiError;

@@ -105,7 +105,16 @@ async fn sweep_uploads(desk: SupportDesk, interval: std::time::Duration) {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
+    let mut keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
+    if let Some(provider) = config.provider()? {
+        log::info!(
+            "accepting tokens of {} (keys at {}) beside the secret's",
+            provider.issuer,
+            provider.jwks_url
+        );
+        keys = keys.with_provider(provider)?;
+        keys.fetch_provider_keys().await;
+    }
     let store = {
         let config = config.clone();
         actix_web::rt::task::spawn_blocking(move || open_store(&config))

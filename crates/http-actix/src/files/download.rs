@@ -197,7 +197,7 @@ async fn download(
         }
         desk.open_upload_by_link(&key).await?
     } else {
-        let actor = authenticate(req)?;
+        let actor = authenticate(req).await?;
         desk.open_upload(&actor, &key).await?
     };
     Ok(file_response(req, opened))

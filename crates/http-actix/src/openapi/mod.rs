@@ -57,7 +57,8 @@ impl Modify for BearerAuth {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "An HS256 token, e.g. from `ticketd token --sub ID --user-type TYPE`",
+                        "An HS256 token, e.g. from `ticketd token --sub ID --user-type TYPE`; or, \
+                         where the desk is set up for it, a token of its identity provider",
                     ))
                     .build(),
             ),

@@ -137,6 +137,24 @@ pub async fn api_with(
     }
 }
 
+/// An app over `desk` with `keys` (e.g. keys that accept an identity
+/// provider's tokens) and the test settings.
+pub async fn api_with_keys(
+    desk: SupportDesk,
+    keys: JwtKeys,
+) -> TestApi<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    let settings = settings();
+    let shared = ticketd_http_actix::HttpShared::new(&settings);
+    let app = test::init_service(build_app(desk, keys.clone(), settings, shared)).await;
+    TestApi {
+        app,
+        keys,
+        files: None,
+    }
+}
+
 pub async fn api(
     db: &TestDatabase,
 ) -> TestApi<

@@ -1,0 +1,422 @@
+//! Tokens of an OpenID Connect identity provider, checked against a JWKS the
+//! test serves itself: accepted beside the secret's own tokens, with issuer,
+//! audience, algorithm and role checked; keys rotated, fetched no more often
+//! than the floor allows, and kept working while the JWKS is unreachable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::http::Method;
+use common::*;
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use ticketd_app::{StoragePorts, SupportDesk};
+use ticketd_http_actix::{ProviderSettings, RoleMap};
+use ticketd_ports::{Clock, ManualClock};
+use ticketd_testkit::InMemoryStore;
+
+const API: &str = "/backend/api/support-ticket";
+const ISSUER: &str = "https://login.example.com/realms/desk";
+const AUDIENCE: &str = "ticketd";
+
+/// A signing key of the test's provider.
+struct ProviderKey {
+    kid: &'static str,
+    alg: Algorithm,
+    key: EncodingKey,
+}
+
+impl ProviderKey {
+    fn es256(kid: &'static str, der: &[u8]) -> Self {
+        Self {
+            kid,
+            alg: Algorithm::ES256,
+            key: EncodingKey::from_ec_der(der),
+        }
+    }
+
+    fn rs256(kid: &'static str, der: &[u8]) -> Self {
+        Self {
+            kid,
+            alg: Algorithm::RS256,
+            key: EncodingKey::from_rsa_der(der),
+        }
+    }
+
+    /// Its public half, as a JWKS lists it.
+    fn jwk(&self) -> Value {
+        let mut jwk = Jwk::from_encoding_key(&self.key, self.alg).unwrap();
+        jwk.common.key_id = Some(self.kid.to_owned());
+        let mut value = serde_json::to_value(jwk).unwrap();
+        value["use"] = json!("sig");
+        value
+    }
+
+    fn sign(&self, claims: &Value) -> String {
+        let mut header = Header::new(self.alg);
+        header.kid = Some(self.kid.to_owned());
+        jsonwebtoken::encode(&header, claims, &self.key).unwrap()
+    }
+}
+
+fn key_a() -> ProviderKey {
+    ProviderKey::es256("key-a", include_bytes!("fixtures/idp-es256-a.pk8.der"))
+}
+fn key_b() -> ProviderKey {
+    ProviderKey::es256("key-b", include_bytes!("fixtures/idp-es256-b.pk8.der"))
+}
+fn key_rsa() -> ProviderKey {
+    ProviderKey::rs256("key-r", include_bytes!("fixtures/idp-rs256.pkcs1.der"))
+}
+
+/// The provider's JWKS endpoint: serves the keys set last, counts the
+/// fetches, and when `down`, drops each connection unanswered.
+struct Jwks {
+    url: String,
+    body: Arc<Mutex<String>>,
+    fetches: Arc<AtomicUsize>,
+    down: Arc<AtomicBool>,
+}
+
+impl Jwks {
+    fn serve(keys: &[&ProviderKey]) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/realms/desk/protocol/openid-connect/certs",
+            listener.local_addr().unwrap()
+        );
+        let jwks = Jwks {
+            url,
+            body: Arc::default(),
+            fetches: Arc::default(),
+            down: Arc::default(),
+        };
+        jwks.publish(keys);
+        let (body, fetches, down) = (jwks.body.clone(), jwks.fetches.clone(), jwks.down.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                if down.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection closes unanswered
+                }
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                fetches.fetch_add(1, Ordering::SeqCst);
+                let body = body.lock().unwrap().clone();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        jwks
+    }
+
+    fn publish(&self, keys: &[&ProviderKey]) {
+        let set = json!({"keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>()});
+        // The document parses as a JWKS.
+        serde_json::from_value::<JwkSet>(set.clone()).unwrap();
+        *self.body.lock().unwrap() = set.to_string();
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(Ordering::SeqCst)
+    }
+}
+
+fn settings_for(jwks: &Jwks) -> ProviderSettings {
+    ProviderSettings {
+        jwks_url: jwks.url.clone(),
+        issuer: ISSUER.to_owned(),
+        audience: AUDIENCE.to_owned(),
+        sub_claim: "preferred_username".to_owned(),
+        role_claim: "realm_access.roles".to_owned(),
+        roles: RoleMap::parse("portal-user=customer,support-agent=agent,desk-admin=admin").unwrap(),
+        timeout: Duration::from_secs(2),
+        refresh_floor: Duration::from_secs(60),
+        max_age: Duration::from_secs(3600),
+    }
+}
+
+/// Claims as a Keycloak realm writes them, valid for an hour from `now`.
+fn claims(now: i64, user: &str, roles: &[&str]) -> Value {
+    json!({
+        "iss": ISSUER, "aud": ["account", AUDIENCE], "sub": "f3b1c0de-0000-4000-8000-000000000001",
+        "preferred_username": user, "realm_access": {"roles": roles},
+        "iat": now, "exp": now + 3600,
+    })
+}
+
+fn desk(clock: Arc<ManualClock>) -> SupportDesk {
+    SupportDesk::new(
+        StoragePorts::of(Arc::new(InMemoryStore::new())),
+        memory_files(),
+        clock,
+    )
+}
+
+#[actix_web::test]
+async fn a_providers_tokens_are_accepted_beside_the_secrets_with_every_claim_checked() {
+    let (a, r) = (key_a(), key_rsa());
+    let jwks = Jwks::serve(&[&a, &r]);
+    let clock = Arc::new(ManualClock::starting_now());
+    let keys = keys().with_provider(settings_for(&jwks)).unwrap();
+    let api = api_with_keys(desk(clock.clone()), keys).await;
+    let now = clock.now().timestamp();
+
+    // The secret's own tokens work exactly as before, beside the provider's.
+    let category = api.category("General", 0).await;
+    let customer = a.sign(&claims(now, "maria", &["offline_access", "portal-user"]));
+    let opened = api
+        .post(
+            API,
+            &customer,
+            json!({"subject": "Hi", "description": "Help", "categoryId": category}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(opened.data()["userId"], "maria");
+    assert_eq!(opened.data()["userType"], "customer");
+    // An RSA key, and the most trusted of several roles.
+    let staff = r.sign(&claims(now, "olaf", &["portal-user", "support-agent"]));
+    let id = opened.data()["id"].as_i64().unwrap();
+    let seen = api.get(&format!("{API}/{id}"), &staff).await.expect(200);
+    assert_eq!(seen.data()["userId"], "maria");
+    let admin = a.sign(&claims(now, "root-admin", &["desk-admin"]));
+    api.post(
+        &format!("{API}/categories"),
+        &admin,
+        json!({"categoryName": "Billing"}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(jwks.fetches(), 1, "one fetch serves every token");
+
+    let refused = |claims: Value, key: &ProviderKey| key.sign(&claims);
+    let mut cases: Vec<(&str, String)> = Vec::new();
+    let mut c = claims(now, "maria", &["portal-user"]);
+    c["iss"] = json!("https://evil.example.com/realms/desk");
+    cases.push(("issuer", refused(c, &a)));
+    let mut c = claims(now, "maria", &["portal-user"]);
+    c["aud"] = json!("another-api");
+    cases.push(("aud", refused(c, &a)));
+    let mut c = claims(now, "maria", &["portal-user"]);
+    c.as_object_mut().unwrap().remove("aud");
+    cases.push(("claim", refused(c, &a)));
+    let mut c = claims(now, "maria", &["portal-user"]);
+    c["exp"] = json!(now - 3600);
+    cases.push(("expired", refused(c, &a)));
+    cases.push((
+        "role",
+        refused(claims(now, "maria", &["offline_access"]), &a),
+    ));
+    let mut c = claims(now, "maria", &["portal-user"]);
+    c.as_object_mut().unwrap().remove("preferred_username");
+    cases.push(("preferred_username", refused(c, &a)));
+    // The algorithm is the key's: an RSA key's kid on an ES256 signature,
+    // and a token with no kid.
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some("key-r".into());
+    cases.push((
+        "algorithm",
+        jsonwebtoken::encode(&header, &claims(now, "maria", &["portal-user"]), &a.key).unwrap(),
+    ));
+    cases.push((
+        "kid",
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::ES256),
+            &claims(now, "maria", &["portal-user"]),
+            &a.key,
+        )
+        .unwrap(),
+    ));
+    // HS/RS confusion: HS256 "signed" with the provider's public key is
+    // checked against the secret only.
+    let public = serde_json::to_vec(&r.jwk()).unwrap();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("key-r".into());
+    cases.push((
+        "signature",
+        jsonwebtoken::encode(
+            &header,
+            &claims(now, "maria", &["portal-user"]),
+            &EncodingKey::from_secret(&public),
+        )
+        .unwrap(),
+    ));
+    // `none`.
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "kid": "key-a"})),
+        b64(&claims(now, "maria", &["portal-user"]))
+    );
+    cases.push(("malformed", none));
+    for (why, token) in cases {
+        let r = api
+            .call(Method::GET, API, Some(&token), None)
+            .await
+            .expect_error(401);
+        let message = r.body["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(why), "{why}: {message}");
+        assert_eq!(
+            r.header("www-authenticate")
+                .map(|h| h.starts_with("Bearer")),
+            Some(true),
+            "{why}"
+        );
+    }
+}
+
+fn b64(value: &Value) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+#[actix_web::test]
+async fn rotated_keys_are_fetched_within_the_floor_and_cached_keys_outlive_an_outage() {
+    let (a, b) = (key_a(), key_b());
+    let jwks = Jwks::serve(&[&a]);
+    let clock = Arc::new(ManualClock::starting_now());
+    let keys = keys().with_provider(settings_for(&jwks)).unwrap();
+    let api = api_with_keys(desk(clock.clone()), keys).await;
+    let now = clock.now().timestamp();
+    let with_a = a.sign(&claims(now, "maria", &["portal-user"]));
+    api.get(API, &with_a).await.expect(200);
+    assert_eq!(jwks.fetches(), 1);
+
+    // The provider rotates to key B. A token with B within the floor of the
+    // last fetch: no fetch, 401.
+    jwks.publish(&[&b]);
+    let with_b = b.sign(&claims(now, "maria", &["portal-user"]));
+    let r = api
+        .call(Method::GET, API, Some(&with_b), None)
+        .await
+        .expect_error(401);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("kid"),
+        "{}",
+        r.body
+    );
+    assert_eq!(jwks.fetches(), 1, "no fetch within the floor");
+    // Past the floor, the unknown key fetches the set again: B works, and A,
+    // which the provider withdrew, does not.
+    clock.advance(Duration::from_secs(61));
+    api.get(API, &with_b).await.expect(200);
+    assert_eq!(jwks.fetches(), 2);
+    api.call(Method::GET, API, Some(&with_a), None)
+        .await
+        .expect_error(401);
+    // Many tokens naming unknown keys fetch nothing more within the floor.
+    for _ in 0..5 {
+        api.call(Method::GET, API, Some(&with_a), None)
+            .await
+            .expect_error(401);
+    }
+    assert_eq!(jwks.fetches(), 2);
+
+    // The JWKS goes away: the cached key B keeps working, a token naming an
+    // unknown key gets 401 (not 500), even once the cache is due again.
+    jwks.down.store(true, Ordering::SeqCst);
+    clock.advance(Duration::from_secs(3601));
+    let later = clock.now().timestamp();
+    api.get(API, &b.sign(&claims(later, "maria", &["portal-user"])))
+        .await
+        .expect(200);
+    let r = api
+        .call(
+            Method::GET,
+            API,
+            Some(&a.sign(&claims(later, "maria", &["portal-user"]))),
+            None,
+        )
+        .await
+        .expect_error(401);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("kid"),
+        "{}",
+        r.body
+    );
+    api.get(API, &b.sign(&claims(later, "maria", &["portal-user"])))
+        .await
+        .expect(200);
+    // The secret's tokens never depended on it.
+    let own = api
+        .keys
+        .sign(&ticketd_http_actix::Claims {
+            sub: "c9".into(),
+            user_type: "customer".into(),
+            exp: u64::try_from(later + 3600).unwrap(),
+            nbf: None,
+            iat: None,
+            name: None,
+        })
+        .unwrap();
+    api.get(API, &own).await.expect(200);
+}
+
+#[actix_web::test]
+async fn an_unreachable_jwks_at_start_means_401_until_it_answers() {
+    // Nothing listens here.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let clock = Arc::new(ManualClock::starting_now());
+    let settings = ProviderSettings {
+        jwks_url: format!("http://127.0.0.1:{port}/certs"),
+        ..settings_for(&Jwks::serve(&[]))
+    };
+    let keys = keys().with_provider(settings).unwrap();
+    keys.fetch_provider_keys().await;
+    let api = api_with_keys(desk(clock.clone()), keys).await;
+    let token = key_a().sign(&claims(clock.now().timestamp(), "maria", &["portal-user"]));
+    let r = api
+        .call(Method::GET, API, Some(&token), None)
+        .await
+        .expect_error(401);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("kid"),
+        "{}",
+        r.body
+    );
+    api.get(API, &customer("c1")).await.expect(200);
+}
+
+#[actix_web::test]
+async fn a_jwks_that_never_answers_times_out_into_a_401() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/certs", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream); // accepted, never answered
+        }
+    });
+    let clock = Arc::new(ManualClock::starting_now());
+    let settings = ProviderSettings {
+        jwks_url: url,
+        timeout: Duration::from_secs(1),
+        ..settings_for(&Jwks::serve(&[]))
+    };
+    let api = api_with_keys(desk(clock.clone()), keys().with_provider(settings).unwrap()).await;
+    let token = key_a().sign(&claims(clock.now().timestamp(), "maria", &["portal-user"]));
+    let asked = std::time::Instant::now();
+    api.call(Method::GET, API, Some(&token), None)
+        .await
+        .expect_error(401);
+    let took = asked.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
