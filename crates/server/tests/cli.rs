@@ -183,6 +183,9 @@ fn settings_out_of_range_stop_the_start_naming_the_setting() {
         ("TICKETD_RATE_LIMIT_PER_MINUTE", "-1"),
         ("TICKETD_CORS_ORIGINS", "portal.example.com"),
         ("TICKETD_CORS_ORIGINS", "*,https://portal.example.com"),
+        ("TICKETD_JWKS_URL", "https://login.example.com/certs"),
+        ("TICKETD_JWKS_URL", "ftp://login.example.com/certs"),
+        ("TICKETD_JWT_ROLE_MAP", "support-agent=root"),
     ] {
         let mut child = ticketd(dir.path())
             .env(name, value)
