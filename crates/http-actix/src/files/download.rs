@@ -95,10 +95,11 @@ pub struct DownloadQuery {
 #[derive(IntoResponses)]
 #[allow(dead_code)] // documents the answers; `file_response` and ApiError make them
 pub enum DownloadAnswers {
-    /// The file, as an attachment
+    /// The file, as an attachment, in the type read from its bytes when it was
+    /// uploaded (an image, PDF, text, an office document or a zip archive)
     #[response(
         status = 200,
-        content_type = "application/octet-stream",
+        content_type = "*/*",
         headers(
             ("Content-Type" = String, description = "The type read from the file's bytes when it was uploaded"),
             ("Content-Length" = u64, description = "Its size in bytes"),
