@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ticketd_ports::{Page, Position, SortField, TicketSort};
 
+use crate::FieldError;
 use crate::error::AppError;
 
 /// The most matches a count reports exactly; past it the count answers this
@@ -63,17 +64,33 @@ impl PageRequest {
         }
     }
 
-    /// The page to read from the store for a list in `order`: one row more
-    /// than asked, to learn whether another page follows.
-    pub(crate) fn resolve(&self, order: ListOrder) -> Result<Page, AppError> {
+    /// What holds of a page request whatever the list, for calls that read
+    /// no page (a count) too: `offset` within [`MAX_OFFSET`], and a `cursor`
+    /// in the form this server makes.
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
         if self.offset > MAX_OFFSET {
-            return Err(AppError::invalid(
+            errors.push(FieldError::new(
                 "offset",
                 format!(
                     "must be at most {MAX_OFFSET}; read deeper with `cursor` (each page's nextCursor)"
                 ),
             ));
         }
+        if let Some(Err(e)) = self.cursor.as_deref().map(Cursor::parse) {
+            errors.push(FieldError::new("cursor", e.to_string()));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The page to read from the store for a list in `order`: one row more
+    /// than asked, to learn whether another page follows.
+    pub(crate) fn resolve(&self, order: ListOrder) -> Result<Page, AppError> {
+        self.check().map_err(AppError::Invalid)?;
         let after = match &self.cursor {
             None => None,
             Some(text) => Some(
@@ -225,6 +242,15 @@ impl Cursor {
 
     /// Reads a cursor text, which must continue a list in `order`.
     pub fn decode(text: &str, order: ListOrder) -> Result<Self, CursorError> {
+        let cursor = Self::parse(text)?;
+        if cursor.order != order {
+            return Err(CursorError::OtherOrder);
+        }
+        Ok(cursor)
+    }
+
+    /// Reads a cursor text, whatever list it continues.
+    fn parse(text: &str) -> Result<Self, CursorError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(text)
             .map_err(|_| CursorError::Malformed)?;
@@ -244,9 +270,6 @@ impl Cursor {
             value: value.parse().map_err(|_| CursorError::Malformed)?,
             id: id.parse().map_err(|_| CursorError::Malformed)?,
         };
-        if made_for != order {
-            return Err(CursorError::OtherOrder);
-        }
         Ok(Self {
             order: made_for,
             position,

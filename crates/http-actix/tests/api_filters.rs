@@ -200,4 +200,23 @@ async fn bad_filter_values_get_400_naming_the_parameter(db: &TestDatabase) {
     assert_eq!(r.error_fields(), ["status", "priority", "sort"]);
 }
 
+async fn a_count_refuses_the_paging_a_page_would_refuse(db: &TestDatabase) {
+    let api = api(db).await;
+    let cat = api.category("General", 0).await;
+    let id = api.ticket(&customer("c1"), cat, "Counted").await;
+    for list in [API.to_owned(), format!("{API}/ticket-logs"), format!("{API}/{id}/logs")] {
+        for (query, field) in [("cursor=s%0B%C2%95%3A", "cursor"), ("cursor=bm90LWEtY3Vyc29y", "cursor"), ("offset=10001", "offset")] {
+            for count in ["", "&count=true"] {
+                let r = api.get(&format!("{list}?{query}{count}"), &admin()).await.expect_error(400);
+                assert_eq!(r.error_fields(), [field], "{list}?{query}{count}");
+            }
+        }
+        // A cursor of this list stays good for its count.
+        let page = api.get(&format!("{list}?limit=1"), &admin()).await.expect(200);
+        if let Some(next) = page.body["nextCursor"].as_str() {
+            api.get(&format!("{list}?cursor={next}&count=true"), &admin()).await.expect(200);
+        }
+    }
+}
+
 }
