@@ -1,6 +1,7 @@
-//! The request examples of the OpenAPI document, as Swagger UI's "Try it out"
-//! sends them: on a new desk, each works as it stands for the role it names,
-//! in the order of README's walk-through.
+//! The OpenAPI document as a guide in Swagger UI: its request examples, as
+//! "Try it out" sends them, work as they stand for the role they name on a new
+//! desk, in the order of README's walk-through; every parameter and header is
+//! described.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -11,6 +12,7 @@ use common::*;
 use serde_json::Value;
 use ticketd_http_actix::OPENAPI_PATH;
 use ticketd_store_diesel::test_on_both_databases;
+use ticketd_store_diesel::testing::TestDatabase;
 
 const API: &str = "/backend/api/support-ticket";
 
@@ -81,4 +83,41 @@ async fn each_request_example_works_unchanged_for_its_role(db: &TestDatabase) {
     assert_eq!(file.bytes, PDF);
 }
 
+}
+
+/// Swagger UI shows each parameter's and header's description beside its
+/// field: none is left blank.
+#[actix_web::test]
+async fn every_parameter_and_header_is_described() {
+    let db = TestDatabase::sqlite();
+    let api = api(&db).await;
+    let doc = api
+        .call(Method::GET, OPENAPI_PATH, None, None)
+        .await
+        .expect(200)
+        .body;
+    let mut blank = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["description"]
+                    .as_str()
+                    .is_none_or(|d| d.trim().is_empty())
+                {
+                    blank.push(format!("{method} {path}: {} {}", p["in"], p["name"]));
+                }
+            }
+            for (status, answer) in op["responses"].as_object().unwrap() {
+                for (name, header) in answer["headers"].as_object().into_iter().flatten() {
+                    if header["description"]
+                        .as_str()
+                        .is_none_or(|d| d.trim().is_empty())
+                    {
+                        blank.push(format!("{method} {path}: {status} header {name}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(blank.is_empty(), "described nowhere: {blank:#?}");
 }

@@ -106,7 +106,7 @@ async fn sweep_uploads(desk: SupportDesk, interval: std::time::Duration) {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let mut keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
-    if let Some(provider) = config.provider()? {
+    if let Some(provider) = config.identity.provider()? {
         log::info!(
             "accepting tokens of {} (keys at {}) beside the secret's",
             provider.issuer,

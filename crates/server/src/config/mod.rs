@@ -8,7 +8,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ticketd_http_actix::{CorsOrigins, ProviderSettings, RoleMap};
+use ticketd_http_actix::CorsOrigins;
+
+mod identity;
+
+pub use identity::IdentityProvider;
 
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
@@ -55,72 +59,9 @@ pub struct Config {
         hide_env_values = true
     )]
     pub jwt_secret: Option<String>,
-    /// Accept the tokens of an OpenID Connect identity provider too: where it
-    /// publishes its signing keys (JWKS), `https://...`. Needs
-    /// TICKETD_JWT_ISSUER and TICKETD_JWT_AUDIENCE. Default: none (only
-    /// tokens signed with the secret).
-    #[arg(long, global = true, env = "TICKETD_JWKS_URL", value_name = "TICKETD_JWKS_URL",
-          value_parser = web_url)]
-    pub jwks_url: Option<String>,
-    /// The `iss` the provider's tokens must carry.
-    #[arg(
-        long,
-        global = true,
-        env = "TICKETD_JWT_ISSUER",
-        value_name = "TICKETD_JWT_ISSUER"
-    )]
-    pub jwt_issuer: Option<String>,
-    /// An `aud` the provider's tokens must carry (this API's audience or
-    /// client id).
-    #[arg(
-        long,
-        global = true,
-        env = "TICKETD_JWT_AUDIENCE",
-        value_name = "TICKETD_JWT_AUDIENCE"
-    )]
-    pub jwt_audience: Option<String>,
-    /// The claim of a provider's token that holds the user's id (a dotted
-    /// path reaches into objects).
-    #[arg(
-        long,
-        global = true,
-        env = "TICKETD_JWT_SUB_CLAIM",
-        value_name = "TICKETD_JWT_SUB_CLAIM",
-        default_value = "sub"
-    )]
-    pub jwt_sub_claim: String,
-    /// The claim of a provider's token that holds the user's role, a string
-    /// or a list (`realm_access.roles` for Keycloak).
-    #[arg(
-        long,
-        global = true,
-        env = "TICKETD_JWT_ROLE_CLAIM",
-        value_name = "TICKETD_JWT_ROLE_CLAIM",
-        default_value = "roles"
-    )]
-    pub jwt_role_claim: String,
-    /// The provider's role names and the role each gives:
-    /// `support-agent=agent,desk-admin=admin,portal-user=customer`. Default:
-    /// `customer`, `agent` and `admin` as themselves.
-    #[arg(long, global = true, env = "TICKETD_JWT_ROLE_MAP", value_name = "TICKETD_JWT_ROLE_MAP",
-          value_parser = RoleMap::parse)]
-    pub jwt_role_map: Option<RoleMap>,
-    /// How long one fetch of the provider's keys may take, in seconds.
-    #[arg(long, global = true, env = "TICKETD_JWKS_TIMEOUT_SECS", value_name = "TICKETD_JWKS_TIMEOUT_SECS",
-          default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
-    pub jwks_timeout_secs: u64,
-    /// The least time between two fetches of the provider's keys, in seconds
-    /// (a token naming an unknown key fetches them, at most this often).
-    #[arg(long, global = true, env = "TICKETD_JWKS_REFRESH_FLOOR_SECS",
-          value_name = "TICKETD_JWKS_REFRESH_FLOOR_SECS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..=HOUR))]
-    pub jwks_refresh_floor_secs: u64,
-    /// After this long, in seconds, the provider's keys are fetched again on
-    /// next use (a withdrawn key stops working).
-    #[arg(long, global = true, env = "TICKETD_JWKS_MAX_AGE_SECS",
-          value_name = "TICKETD_JWKS_MAX_AGE_SECS", default_value_t = HOUR,
-          value_parser = clap::value_parser!(u64).range(60..=7 * 24 * HOUR))]
-    pub jwks_max_age_secs: u64,
+    /// The identity provider whose tokens are accepted too, if any.
+    #[command(flatten)]
+    pub identity: IdentityProvider,
     /// Most database connections open at once, 1-1000. Default: two per core
     /// (more only queue inside the database: see docs/performance.md).
     #[arg(long, global = true, env = "TICKETD_DB_POOL_SIZE", value_name = "TICKETD_DB_POOL_SIZE",
@@ -359,29 +300,6 @@ impl Config {
         Duration::from_secs(self.drain_secs)
     }
 
-    /// The identity provider whose tokens are accepted, if TICKETD_JWKS_URL
-    /// names one; its issuer and audience are then required.
-    pub fn provider(&self) -> anyhow::Result<Option<ProviderSettings>> {
-        let Some(jwks_url) = self.jwks_url.clone() else {
-            return Ok(None);
-        };
-        let (Some(issuer), Some(audience)) = (self.jwt_issuer.clone(), self.jwt_audience.clone())
-        else {
-            bail!("TICKETD_JWKS_URL needs TICKETD_JWT_ISSUER and TICKETD_JWT_AUDIENCE too");
-        };
-        Ok(Some(ProviderSettings {
-            jwks_url,
-            issuer,
-            audience,
-            sub_claim: self.jwt_sub_claim.clone(),
-            role_claim: self.jwt_role_claim.clone(),
-            roles: self.jwt_role_map.clone().unwrap_or_default(),
-            timeout: Duration::from_secs(self.jwks_timeout_secs),
-            refresh_floor: Duration::from_secs(self.jwks_refresh_floor_secs),
-            max_age: Duration::from_secs(self.jwks_max_age_secs),
-        }))
-    }
-
     /// The signing secret: `TICKETD_JWT_SECRET`, or the one kept in the data
     /// folder (made on first use, readable by this user only).
     pub fn jwt_secret(&self) -> anyhow::Result<String> {
@@ -422,18 +340,6 @@ impl Config {
     }
 }
 
-/// An `http://` or `https://` URL with a host.
-fn web_url(value: &str) -> Result<String, String> {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or("write an https:// URL")?;
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err("the URL names no host".into());
-    }
-    Ok(value.to_owned())
-}
-
 fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
     match std::fs::read_to_string(path) {
         Ok(s) if s.trim().len() >= MIN_SECRET_LEN => return Ok(s.trim().to_owned()),
@@ -470,57 +376,4 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_generated_secret_is_kept_private_and_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub").join("jwt-secret");
-        let first = load_or_create_secret(&path).unwrap();
-        assert_eq!(first.len(), 64);
-        assert_eq!(load_or_create_secret(&path).unwrap(), first);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
-        }
-    }
-
-    #[test]
-    fn the_token_command_reads_the_servers_secret_and_never_makes_one() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Cli {
-            #[command(flatten)]
-            config: Config,
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let config = Cli::try_parse_from(["ticketd", "--data-dir", data.to_str().unwrap()])
-            .unwrap()
-            .config;
-        let refused = config.existing_jwt_secret().unwrap_err().to_string();
-        assert!(refused.contains("jwt-secret"), "{refused}");
-        assert!(!data.join("jwt-secret").exists(), "nothing generated");
-        let made = config.jwt_secret().unwrap();
-        let (found, from) = config.existing_jwt_secret().unwrap();
-        assert_eq!(found, made);
-        assert!(from.ends_with("jwt-secret"), "{from}");
-    }
-
-    #[test]
-    fn a_short_configured_secret_is_refused() {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Cli {
-            #[command(flatten)]
-            config: Config,
-        }
-        let config = Cli::try_parse_from(["ticketd", "--jwt-secret", "short"])
-            .unwrap()
-            .config;
-        assert!(config.jwt_secret().is_err());
-    }
-}
+mod tests;
