@@ -121,3 +121,35 @@ async fn every_parameter_and_header_is_described() {
     }
     assert!(blank.is_empty(), "described nowhere: {blank:#?}");
 }
+
+/// The 401 example Swagger UI shows under each operation is what the server
+/// answers there without a token, word for word.
+#[actix_web::test]
+async fn each_documented_401_is_the_answer_without_a_token() {
+    let db = TestDatabase::sqlite();
+    let api = api(&db).await;
+    let doc = api
+        .call(Method::GET, OPENAPI_PATH, None, None)
+        .await
+        .expect(200)
+        .body;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(example) =
+                op["responses"]["401"]["content"]["application/json"].get("example")
+            else {
+                continue;
+            };
+            let uri = path.replace("{id}", "1").replace("{key}", &"a".repeat(32));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = api
+                .call(method.clone(), &uri, None, None)
+                .await
+                .expect_error(401);
+            assert_eq!(&r.body, example, "{method} {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14, "{checked}");
+}

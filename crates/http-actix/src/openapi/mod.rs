@@ -3,6 +3,7 @@
 //! by hand (`schemas`), and the route table derived from it that answers
 //! unknown paths (404) and wrong methods (405 with `Allow`) (`routes`).
 
+mod examples;
 mod routes;
 mod rules;
 mod schemas;
@@ -71,6 +72,7 @@ impl Modify for BearerAuth {
 /// one attachment.
 pub(crate) fn refine(openapi: &mut OpenApi) {
     apply_rules(openapi);
+    examples::error_examples(openapi);
     use utoipa::openapi::schema::Schema;
     if let Some(RefOr::T(Schema::Object(update))) = openapi
         .components
