@@ -68,6 +68,11 @@ impl PageRequest {
     /// no page (a count) too: `offset` within [`MAX_OFFSET`], and a `cursor`
     /// in the form this server makes.
     pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        self.checked().map(|_| ())
+    }
+
+    /// [`check`](Self::check), giving the cursor read.
+    fn checked(&self) -> Result<Option<Cursor>, Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.offset > MAX_OFFSET {
             errors.push(FieldError::new(
@@ -77,11 +82,15 @@ impl PageRequest {
                 ),
             ));
         }
-        if let Some(Err(e)) = self.cursor.as_deref().map(Cursor::parse) {
-            errors.push(FieldError::new("cursor", e.to_string()));
-        }
+        let cursor = match self.cursor.as_deref().map(Cursor::parse).transpose() {
+            Ok(cursor) => cursor,
+            Err(e) => {
+                errors.push(FieldError::new("cursor", e.to_string()));
+                None
+            }
+        };
         if errors.is_empty() {
-            Ok(())
+            Ok(cursor)
         } else {
             Err(errors)
         }
@@ -90,11 +99,11 @@ impl PageRequest {
     /// The page to read from the store for a list in `order`: one row more
     /// than asked, to learn whether another page follows.
     pub(crate) fn resolve(&self, order: ListOrder) -> Result<Page, AppError> {
-        self.check().map_err(AppError::Invalid)?;
-        let after = match &self.cursor {
+        let after = match self.checked().map_err(AppError::Invalid)? {
             None => None,
-            Some(text) => Some(
-                Cursor::decode(text, order)
+            Some(cursor) => Some(
+                cursor
+                    .continuing(order)
                     .map_err(|e| AppError::invalid("cursor", e.to_string()))?
                     .position,
             ),
@@ -242,11 +251,16 @@ impl Cursor {
 
     /// Reads a cursor text, which must continue a list in `order`.
     pub fn decode(text: &str, order: ListOrder) -> Result<Self, CursorError> {
-        let cursor = Self::parse(text)?;
-        if cursor.order != order {
-            return Err(CursorError::OtherOrder);
+        Self::parse(text)?.continuing(order)
+    }
+
+    /// This cursor, if it continues a list in `order`.
+    fn continuing(self, order: ListOrder) -> Result<Self, CursorError> {
+        if self.order == order {
+            Ok(self)
+        } else {
+            Err(CursorError::OtherOrder)
         }
-        Ok(cursor)
     }
 
     /// Reads a cursor text, whatever list it continues.
