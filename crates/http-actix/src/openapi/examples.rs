@@ -27,13 +27,7 @@ pub(super) fn error_examples(openapi: &mut OpenApi) {
         })
         .collect();
     for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in super::operations_mut(item) {
             let body_field = operation.request_body.as_ref().and_then(|body| {
                 body.content.values().find_map(|c| match &c.schema {
                     Some(RefOr::Ref(r)) => r

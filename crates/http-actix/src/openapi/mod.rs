@@ -102,6 +102,20 @@ pub(crate) fn refine(openapi: &mut OpenApi) {
         .insert("AddMessageRequest".to_owned(), RefOr::T(schema));
 }
 
+/// The operations of a path item, to change them: every method the API uses.
+pub(super) fn operations_mut(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// The document's fixed part; the routes add their paths to it.
 pub fn base_document() -> OpenApi {
     let mut doc = ApiDoc::openapi();

@@ -61,13 +61,7 @@ pub(super) fn apply_rules(openapi: &mut OpenApi) {
         }
     }
     for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in super::operations_mut(item) {
             for parameter in operation.parameters.iter_mut().flatten() {
                 let Some((_, rule, list)) = PARAMETER_RULES
                     .iter()
