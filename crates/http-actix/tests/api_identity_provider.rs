@@ -25,6 +25,21 @@ use ticketd_testkit::InMemoryStore;
 
 const API: &str = "/backend/api/support-ticket";
 
+/// `token` gets 401 because the key it names is not one the desk has.
+macro_rules! refused_for_its_key {
+    ($api:expr, $token:expr) => {{
+        let r = $api
+            .call(Method::GET, API, Some(&$token), None)
+            .await
+            .expect_error(401);
+        assert!(
+            r.body["message"].as_str().unwrap().contains("kid"),
+            "{}",
+            r.body
+        );
+    }};
+}
+
 fn desk(clock: Arc<ManualClock>) -> SupportDesk {
     SupportDesk::new(
         StoragePorts::of(Arc::new(InMemoryStore::new())),
@@ -161,15 +176,7 @@ async fn rotated_keys_are_fetched_within_the_floor_and_cached_keys_outlive_an_ou
     // last fetch: no fetch, 401.
     jwks.publish(&[&b]);
     let with_b = b.sign(&claims(now, "maria", &["portal-user"]));
-    let r = api
-        .call(Method::GET, API, Some(&with_b), None)
-        .await
-        .expect_error(401);
-    assert!(
-        r.body["message"].as_str().unwrap().contains("kid"),
-        "{}",
-        r.body
-    );
+    refused_for_its_key!(api, with_b);
     assert_eq!(jwks.fetches(), 1, "no fetch within the floor");
     // Past the floor, the unknown key fetches the set again: B works, and A,
     // which the provider withdrew, does not.
@@ -195,20 +202,7 @@ async fn rotated_keys_are_fetched_within_the_floor_and_cached_keys_outlive_an_ou
     api.get(API, &b.sign(&claims(later, "maria", &["portal-user"])))
         .await
         .expect(200);
-    let r = api
-        .call(
-            Method::GET,
-            API,
-            Some(&a.sign(&claims(later, "maria", &["portal-user"]))),
-            None,
-        )
-        .await
-        .expect_error(401);
-    assert!(
-        r.body["message"].as_str().unwrap().contains("kid"),
-        "{}",
-        r.body
-    );
+    refused_for_its_key!(api, a.sign(&claims(later, "maria", &["portal-user"])));
     api.get(API, &b.sign(&claims(later, "maria", &["portal-user"])))
         .await
         .expect(200);
@@ -244,15 +238,7 @@ async fn an_unreachable_jwks_at_start_means_401_until_it_answers() {
     keys.fetch_provider_keys().await;
     let api = api_with_keys(desk(clock.clone()), keys).await;
     let token = key_a().sign(&claims(clock.now().timestamp(), "maria", &["portal-user"]));
-    let r = api
-        .call(Method::GET, API, Some(&token), None)
-        .await
-        .expect_error(401);
-    assert!(
-        r.body["message"].as_str().unwrap().contains("kid"),
-        "{}",
-        r.body
-    );
+    refused_for_its_key!(api, token);
     api.get(API, &customer("c1")).await.expect(200);
 }
 

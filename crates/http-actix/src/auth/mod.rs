@@ -194,10 +194,10 @@ impl JwtKeys {
                 )),
                 (Some(provider), Some(kid)) => {
                     match provider.key(&kid, self.now_seconds_signed(), stale_ok) {
-                        provider::KeyLookup::Found(key) => {
+                        Some(key) => {
                             Checked::from(self.verify_with_provider(provider, &key, alg, token))
                         }
-                        _ => Checked::KeyNeeded,
+                        None => Checked::KeyNeeded,
                     }
                 }
             },
@@ -243,13 +243,7 @@ impl JwtKeys {
             ));
         }
         let settings = &provider.settings;
-        let mut validation = Validation::new(key.algorithm);
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        let data = jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &validation)
+        let data = jsonwebtoken::decode::<serde_json::Value>(token, &key.key, &key.validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
                 unauthorized(match e.kind() {

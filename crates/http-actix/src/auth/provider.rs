@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 use ticketd_domain::UserType;
 
@@ -94,11 +94,13 @@ impl RoleMap {
     }
 }
 
-/// A verifying key of the provider, with the one algorithm it may be used with.
+/// A verifying key of the provider, with the one algorithm it may be used
+/// with and the checks its tokens must pass (made once, when fetched).
 #[derive(Clone)]
 pub(super) struct ProviderKey {
     pub(super) key: DecodingKey,
     pub(super) algorithm: Algorithm,
+    pub(super) validation: Arc<Validation>,
 }
 
 /// The keys last fetched, by `kid`, and when (the keys' clock, seconds).
@@ -138,19 +140,13 @@ impl Provider {
 
     /// The cached key `kid`, unless the cache is older than `max_age` and
     /// `stale_ok` is false.
-    pub(super) fn key(&self, kid: &str, now: i64, stale_ok: bool) -> KeyLookup {
-        let Ok(set) = self.keys.read() else {
-            return KeyLookup::Unknown;
-        };
+    pub(super) fn key(&self, kid: &str, now: i64, stale_ok: bool) -> Option<ProviderKey> {
+        let set = self.keys.read().ok()?;
         let stale = set.fetched_at.is_none_or(|at| {
             now.saturating_sub(at)
                 >= i64::try_from(self.settings.max_age.as_secs()).unwrap_or(i64::MAX)
         });
-        match set.keys.get(kid) {
-            Some(key) if stale_ok || !stale => KeyLookup::Found(key.clone()),
-            Some(_) => KeyLookup::Stale,
-            None => KeyLookup::Unknown,
-        }
+        set.keys.get(kid).filter(|_| stale_ok || !stale).cloned()
     }
 
     /// Fetches the keys again, unless the last attempt was less than the
@@ -202,21 +198,40 @@ impl Provider {
             }
             body.extend_from_slice(&chunk);
         }
-        parse_jwks(&body)
+        let keys = parse_jwks(&body)?;
+        Ok(keys
+            .into_iter()
+            .map(|(kid, (key, algorithm))| {
+                let validation = Arc::new(self.validation(algorithm));
+                (
+                    kid,
+                    ProviderKey {
+                        key,
+                        algorithm,
+                        validation,
+                    },
+                )
+            })
+            .collect())
     }
-}
 
-/// What the cache holds for a `kid`.
-pub(super) enum KeyLookup {
-    Found(ProviderKey),
-    /// Known, but the cache is due to be fetched again.
-    Stale,
-    Unknown,
+    /// What a token signed with `algorithm` must pass: that algorithm alone,
+    /// `exp`, `iss` and `aud` present, the configured issuer and audience.
+    /// `exp` and `nbf` are checked against the keys' clock instead.
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.set_issuer(&[&self.settings.issuer]);
+        validation.set_audience(&[&self.settings.audience]);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation
+    }
 }
 
 /// The signing keys of a JWKS document: each with a `kid`, for signatures
 /// (`use` absent or `sig`), of a public-key algorithm; others are skipped.
-pub(super) fn parse_jwks(body: &[u8]) -> Result<HashMap<String, ProviderKey>, String> {
+pub(super) fn parse_jwks(body: &[u8]) -> Result<HashMap<String, (DecodingKey, Algorithm)>, String> {
     let doc: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     let entries = doc["keys"]
         .as_array()
@@ -238,7 +253,7 @@ pub(super) fn parse_jwks(body: &[u8]) -> Result<HashMap<String, ProviderKey>, St
         let Ok(key) = DecodingKey::from_jwk(&jwk) else {
             continue;
         };
-        keys.insert(kid, ProviderKey { key, algorithm });
+        keys.insert(kid, (key, algorithm));
     }
     Ok(keys)
 }
@@ -370,7 +385,7 @@ mod tests {
         let mut kids: Vec<&str> = keys.keys().map(String::as_str).collect();
         kids.sort_unstable();
         assert_eq!(kids, ["named", "plain"]);
-        assert!(keys.values().all(|k| k.algorithm == Algorithm::ES256));
+        assert!(keys.values().all(|(_, alg)| *alg == Algorithm::ES256));
         assert!(parse_jwks(b"{}").is_err());
         assert!(parse_jwks(b"not json").is_err());
     }
