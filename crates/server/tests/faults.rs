@@ -47,9 +47,11 @@ impl Postgres {
         Some((pg, url.trim().to_owned()))
     }
 
-    fn run(&self, what: &str) -> Option<String> {
+    /// Runs `scripts/pg-test-server what args...` for this server.
+    fn run_with(&self, what: &str, args: &[&str]) -> Option<String> {
         let out = Command::new(script())
             .arg(what)
+            .args(args)
             .env("PG_TEST_DIR", &self.dir)
             .env("PG_TEST_PORT", self.port.to_string())
             .output()
@@ -61,28 +63,16 @@ impl Postgres {
         );
         Some(String::from_utf8(out.stdout).unwrap())
     }
+
+    fn run(&self, what: &str) -> Option<String> {
+        self.run_with(what, &[])
+    }
 }
 
 impl Postgres {
     /// Runs `sql` with psql as the superuser.
     fn psql(&self, url: &str, sql: &str) {
-        let bin = std::env::var("PG_BIN").unwrap_or_else(|_| {
-            let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
-                .unwrap()
-                .map(|d| d.unwrap().path().join("bin"))
-                .collect();
-            dirs.sort();
-            dirs.pop().unwrap().display().to_string()
-        });
-        let out = Command::new(format!("{bin}/psql"))
-            .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "psql: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.run_with("psql", &[url, "-v", "ON_ERROR_STOP=1", "-qc", sql]);
     }
 
     /// Requires a password (SCRAM) from `role` over TCP from now on.
