@@ -326,29 +326,35 @@ impl Config {
         }
         let path = self.secret_path();
         let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-        match std::fs::read_to_string(&path) {
-            Ok(_) => Ok((load_or_create_secret(&path)?, shown.display().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+        match load_secret(&path)? {
+            Some(secret) => Ok((secret, shown.display().to_string())),
+            None => bail!(
                 "no signing secret at {}: TICKETD_JWT_SECRET is not set and the server has not \
                  generated one there. Run this where the server runs (or with the same \
                  TICKETD_DATA_DIR, default `data` in the current folder), start the server \
                  once first, or set TICKETD_JWT_SECRET to the server's secret",
                 shown.display()
             ),
-            Err(e) => Err(e).with_context(|| format!("reading {}", shown.display())),
         }
     }
 }
 
-fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
+/// The secret kept at `path`, or `None` if there is no file there.
+fn load_secret(path: &Path) -> anyhow::Result<Option<String>> {
     match std::fs::read_to_string(path) {
-        Ok(s) if s.trim().len() >= MIN_SECRET_LEN => return Ok(s.trim().to_owned()),
+        Ok(s) if s.trim().len() >= MIN_SECRET_LEN => Ok(Some(s.trim().to_owned())),
         Ok(_) => bail!(
             "{} holds a secret shorter than {MIN_SECRET_LEN} characters",
             path.display()
         ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<String> {
+    if let Some(secret) = load_secret(path)? {
+        return Ok(secret);
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
