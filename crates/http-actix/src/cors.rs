@@ -92,7 +92,7 @@ fn normalize_origin(item: &str) -> Result<String, String> {
 const ALLOWED_HEADERS: [header::HeaderName; 6] = [
     header::AUTHORIZATION,
     header::CONTENT_TYPE,
-    header::HeaderName::from_static("idempotency-key"),
+    crate::idempotency::KEY_HEADER,
     header::IF_MATCH,
     header::IF_NONE_MATCH,
     crate::REQUEST_ID,
@@ -104,11 +104,11 @@ const EXPOSED_HEADERS: [header::HeaderName; 10] = [
     header::LOCATION,
     header::RETRY_AFTER,
     header::CONTENT_DISPOSITION,
-    header::HeaderName::from_static("x-total-count"),
+    crate::routes::TOTAL_COUNT,
     crate::REQUEST_ID,
-    header::HeaderName::from_static("x-ratelimit-limit"),
-    header::HeaderName::from_static("x-ratelimit-remaining"),
-    header::HeaderName::from_static("idempotent-replayed"),
+    crate::limit::LIMIT_HEADER,
+    crate::limit::REMAINING_HEADER,
+    crate::idempotency::REPLAYED_HEADER,
     header::WWW_AUTHENTICATE,
 ];
 

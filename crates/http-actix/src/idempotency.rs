@@ -12,6 +12,12 @@ use crate::routes::PREFIX;
 
 /// The header that makes a POST safe to retry.
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// The request header that names a retry, as a header name.
+pub(crate) const KEY_HEADER: header::HeaderName =
+    header::HeaderName::from_static("idempotency-key");
+/// The answer header that marks a replayed answer.
+pub(crate) const REPLAYED_HEADER: header::HeaderName =
+    header::HeaderName::from_static("idempotent-replayed");
 
 /// What identifies a request under one key: SHA-256 of its method, path and
 /// body, in hex. A retry must match it, or it was a different request.
@@ -60,7 +66,7 @@ fn kept_answer(status: StatusCode, body: String, replayed: bool) -> HttpResponse
         }
     }
     if replayed {
-        res.insert_header(("Idempotent-Replayed", "true"));
+        res.insert_header((REPLAYED_HEADER, "true"));
     }
     res.body(body)
 }

@@ -9,6 +9,7 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use actix_web::http::header::HeaderName;
 use governor::Quota;
 use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::StateInformationMiddleware;
@@ -266,22 +267,21 @@ pub(crate) fn check(
     limiter.check(user.as_deref(), &address)
 }
 
+/// The size of the caller's bucket.
+pub(crate) const LIMIT_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+/// Requests left in it now.
+pub(crate) const REMAINING_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+
 /// 429 in the envelope, saying when to come back.
 pub(crate) fn too_many(limit: u32, retry_after: u64) -> crate::error::ApiError {
-    use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
+    use actix_web::http::header::{HeaderValue, RETRY_AFTER};
     crate::error::ApiError::new(
         actix_web::http::StatusCode::TOO_MANY_REQUESTS,
         format!("Too many requests; try again in {retry_after} s"),
     )
     .with_header(RETRY_AFTER, HeaderValue::from(retry_after))
-    .with_header(
-        HeaderName::from_static("x-ratelimit-limit"),
-        HeaderValue::from(limit),
-    )
-    .with_header(
-        HeaderName::from_static("x-ratelimit-remaining"),
-        HeaderValue::from(0u32),
-    )
+    .with_header(LIMIT_HEADER, HeaderValue::from(limit))
+    .with_header(REMAINING_HEADER, HeaderValue::from(0u32))
 }
 
 /// The rate-limit headers of an allowed request.
@@ -290,15 +290,9 @@ pub(crate) fn headers(
     limit: u32,
     remaining: u32,
 ) {
-    use actix_web::http::header::{HeaderName, HeaderValue};
-    headers.insert(
-        HeaderName::from_static("x-ratelimit-limit"),
-        HeaderValue::from(limit),
-    );
-    headers.insert(
-        HeaderName::from_static("x-ratelimit-remaining"),
-        HeaderValue::from(remaining),
-    );
+    use actix_web::http::header::HeaderValue;
+    headers.insert(LIMIT_HEADER, HeaderValue::from(limit));
+    headers.insert(REMAINING_HEADER, HeaderValue::from(remaining));
 }
 
 #[cfg(test)]

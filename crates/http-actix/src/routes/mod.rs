@@ -22,7 +22,8 @@ pub const PREFIX: &str = "/backend/api";
 pub(crate) const TICKET_DETAILS: &str = "Ticket details retrieved successfully";
 
 /// The header that repeats a count answer's number of matching rows.
-const TOTAL_COUNT: &str = "X-Total-Count";
+pub(crate) const TOTAL_COUNT: actix_web::http::header::HeaderName =
+    actix_web::http::header::HeaderName::from_static("x-total-count");
 
 /// The paging parameters every list takes.
 #[derive(Debug, IntoParams)]
