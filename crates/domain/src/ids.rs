@@ -39,3 +39,7 @@ id_type!(
     /// Identifies an audit-log entry.
     LogEntryId
 );
+id_type!(
+    /// Identifies an event: its place in the order events were written.
+    EventId
+);

@@ -12,6 +12,7 @@
 mod actor;
 mod category;
 mod error;
+mod event;
 mod ids;
 mod log_entry;
 mod message;
@@ -25,7 +26,8 @@ mod upload;
 pub use actor::{Actor, UserId, UserType};
 pub use category::{Category, CategoryName};
 pub use error::ValidationError;
-pub use ids::{AttachmentId, CategoryId, LogEntryId, MessageId, TicketId};
+pub use event::EventType;
+pub use ids::{AttachmentId, CategoryId, EventId, LogEntryId, MessageId, TicketId};
 pub use log_entry::{ChangedField, FieldChange, LogAction, LogEntry};
 pub use message::{Attachment, FileName, FilePath, Message, Visibility};
 pub use priority::Priority;

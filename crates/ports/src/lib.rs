@@ -1,6 +1,6 @@
 //! The ports of ticketd: the traits its use cases need from the outside world
-//! (storage of tickets, categories, the audit log, uploads and their bytes; a
-//! clock), the values that cross them, and the errors they return.
+//! (storage of tickets, categories, the audit log, the events of changes,
+//! uploads and their bytes; a clock), the values that cross them, and the errors they return.
 //!
 //! An adapter (the diesel store, the object-store file adapter) implements
 //! these traits; the use cases in `ticketd-app` hold them as `Arc<dyn Trait>`
@@ -18,11 +18,11 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
-    KeptAnswer, LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage, NewTicket,
-    NewUpload, Page, Position, ReadScope, SortField, StatusChange, TicketDetails, TicketFilter,
-    TicketQuery, TicketSort, TicketUpdate, TicketView,
+    Event, EventFilter, KeptAnswer, LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage,
+    NewTicket, NewUpload, Page, Position, ReadScope, SortField, StatusChange, TicketDetails,
+    TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
 };
 pub use repos::{
-    AuditLogRepository, CategoryRepository, Claim, IdempotencyStore, PoolStats, StoreHealth,
-    TicketRepository, UploadRepository, UserDirectory,
+    AuditLogRepository, CategoryRepository, Claim, EventLog, IdempotencyStore, PoolStats,
+    StoreHealth, TicketRepository, UploadRepository, UserDirectory,
 };

@@ -6,8 +6,8 @@ use ticketd_domain::{
 
 use crate::error::RepoError;
 use crate::model::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, ReadScope,
-    StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
+    Event, EventFilter, LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload,
+    Page, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
 };
 
 /// Stores tickets and their messages. Every write takes the log entry that
@@ -95,6 +95,22 @@ pub trait AuditLogRepository: Send + Sync {
 
     /// How many entries match `filter`, counting no further than `at_most`.
     async fn count_log_entries(&self, filter: &LogFilter, at_most: u64) -> Result<u64, RepoError>;
+}
+
+/// Reads the events that ticket writes leave (they are written by the
+/// [`TicketRepository`], each in the transaction of its change), and
+/// forgets old ones.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    /// The events matching `filter`, in the order they became readable,
+    /// from the position after `page.after`. A store may make an event
+    /// readable a moment after its change commits, but never at a position
+    /// before one already readable.
+    async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Vec<Event>, RepoError>;
+
+    /// Forgets at most `limit` events that happened before `before`, oldest
+    /// first; returns how many.
+    async fn forget_events_before(&self, before: Timestamp, limit: u32) -> Result<u64, RepoError>;
 }
 
 /// Remembers who has used the desk as staff, so that tickets are assigned only

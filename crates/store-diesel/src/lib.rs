@@ -11,6 +11,7 @@ mod bulk;
 mod categories;
 mod connection;
 mod errors;
+mod events;
 mod explain;
 mod health;
 mod idempotency;

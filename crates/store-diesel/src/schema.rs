@@ -143,6 +143,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        position -> Nullable<BigInt>,
+        event_type -> Text,
+        ticket_id -> BigInt,
+        owner_id -> Text,
+        visibility -> Text,
+        actor_id -> Text,
+        actor_type -> Text,
+        occurred_at -> Timestamp,
+        snapshot -> Text,
+    }
+}
+
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(ticket_logs -> tickets (ticket_id));
 diesel::joinable!(ticket_attachments -> ticket_messages (message_id));
@@ -157,4 +172,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     uploads,
     written_files,
+    ticket_events,
 );

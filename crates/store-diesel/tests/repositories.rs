@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use ticketd_ports::EventFilter;
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
 use ticketd_testkit::contract::support::*;
@@ -220,6 +221,91 @@ async fn concurrent_writers_to_one_ticket_all_succeed(db: &TestDatabase) {
     assert_eq!(details.messages.len(), 120);
     assert!(details.messages.iter().all(|m| m.attachments.len() == 1));
     assert_eq!(log_count(&db.store, id).await, 121);
+}
+
+async fn a_write_whose_event_fails_leaves_no_change_and_one_whose_log_fails_no_event(db: &TestDatabase) {
+    let top = category(&db.store, "General", None).await;
+    let id = ticket(&db.store, top, "c1", "help", t0()).await;
+    let c = who("c1", UserType::Customer);
+    let staff = EventFilter { include_internal: true, ..EventFilter::default() };
+    let before = db.store.list_events(&staff, ALL).await.unwrap();
+    assert_eq!(before.len(), 1);
+    // The event is the last statement of the write: the message and its
+    // log entry, already written, are rolled back with it.
+    db.execute("ALTER TABLE ticket_events RENAME TO ticket_events_away");
+    let r = db.store.add_message(id, message(&c, "hi", &["a.pdf"]), log(LogAction::AddedMessage, &c, t0()), None).await;
+    assert!(r.is_err());
+    db.execute("ALTER TABLE ticket_events_away RENAME TO ticket_events");
+    assert!(db.store.ticket_details(id, &EVERYTHING).await.unwrap().unwrap().messages.is_empty());
+    assert_eq!(log_count(&db.store, id).await, 1);
+    // And the other way round: no log entry, no event.
+    db.execute("ALTER TABLE ticket_logs RENAME TO ticket_logs_away");
+    let closing = TicketUpdate { status: Some(TicketStatus::Closed), ..update(1, &c, t0()) };
+    assert!(db.store.update_ticket(id, closing, log(LogAction::UpdatedStatus, &c, t0())).await.is_err());
+    db.execute("ALTER TABLE ticket_logs_away RENAME TO ticket_logs");
+    assert_eq!(db.store.list_events(&staff, ALL).await.unwrap(), before);
+    assert_eq!(db.store.get_ticket(id).await.unwrap().unwrap().ticket.status, TicketStatus::Open);
+}
+
+async fn a_reader_polling_during_concurrent_writes_gets_every_event_once_in_each_tickets_order(db: &TestDatabase) {
+    let top = category(&db.store, "General", None).await;
+    let mut tickets = Vec::new();
+    for n in 0..4 {
+        tickets.push(ticket(&db.store, top, &format!("c{n}"), "busy", t0()).await);
+    }
+    let store = Arc::new(db.store.clone());
+    let staff = EventFilter { include_internal: true, ..EventFilter::default() };
+    let expected = tickets.len() + 8 * 12;
+    let reader = {
+        let store = store.clone();
+        let staff = staff.clone();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut after = None;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while seen.len() < expected && std::time::Instant::now() < deadline {
+                let page = Page { limit: 7, offset: 0, after };
+                let rows = store.list_events(&staff, page).await.unwrap();
+                match rows.last() {
+                    Some(last) => after = Some(last.position),
+                    None => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+                }
+                seen.extend(rows);
+            }
+            seen
+        })
+    };
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let store = store.clone();
+        let tickets = tickets.clone();
+        writers.push(tokio::spawn(async move {
+            let a = who(&format!("agent{w}"), UserType::Agent);
+            for i in 0..12 {
+                let id = tickets[(w + i) % tickets.len()];
+                let m = message(&a, &format!("m{w}-{i}"), &[]);
+                store.add_message(id, m, log(LogAction::AddedMessage, &a, t0()), None).await?;
+            }
+            Ok::<_, RepoError>(())
+        }));
+    }
+    for t in writers {
+        t.await.unwrap().unwrap();
+    }
+    let seen = reader.await.unwrap();
+    let all = db.store.list_events(&staff, ALL).await.unwrap();
+    assert_eq!(all.len(), expected);
+    assert_eq!(seen, all, "the polling reader missed or repeated an event");
+    for id in tickets {
+        let messages: Vec<_> = all
+            .iter()
+            .filter(|e| e.ticket_id() == id)
+            .filter_map(|e| e.message.as_ref().map(|m| m.id))
+            .collect();
+        let mut sorted = messages.clone();
+        sorted.sort();
+        assert_eq!(messages, sorted, "ticket {id}: events out of the order of its messages");
+    }
 }
 
 }

@@ -1,7 +1,9 @@
 //! The values that cross the storage ports: what to write, and what to read.
 
+mod events;
 mod reads;
 mod writes;
 
+pub use events::*;
 pub use reads::*;
 pub use writes::*;

@@ -8,7 +8,7 @@ use ticketd_domain::{Category, CategoryId, CategoryName};
 use super::CategoryAudit;
 use crate::schema::ticket_categories;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = ticket_categories)]
 pub(crate) struct CategoryRow {
     pub id: i64,

@@ -79,36 +79,41 @@ impl NewLogRow {
     }
 }
 
-/// One field change as stored in `ticket_logs.changes` (a JSON array).
+/// One field change as stored in `ticket_logs.changes` (a JSON array) and
+/// in event snapshots.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct StoredChange {
+pub(crate) struct StoredChange {
     field: String,
     from: Option<String>,
     to: Option<String>,
 }
 
+impl StoredChange {
+    pub(crate) fn all(changes: &[FieldChange]) -> Vec<StoredChange> {
+        changes
+            .iter()
+            .map(|c| StoredChange {
+                field: c.field.as_str().to_owned(),
+                from: c.from.clone(),
+                to: c.to.clone(),
+            })
+            .collect()
+    }
+
+    pub(crate) fn into_domain(self) -> Result<FieldChange, RepoError> {
+        let field = ChangedField::parse(&self.field).map_err(corrupt("changed field"))?;
+        Ok(FieldChange::new(field, self.from, self.to))
+    }
+}
+
 fn changes_to_json(changes: &[FieldChange]) -> String {
-    let stored: Vec<StoredChange> = changes
-        .iter()
-        .map(|c| StoredChange {
-            field: c.field.as_str().to_owned(),
-            from: c.from.clone(),
-            to: c.to.clone(),
-        })
-        .collect();
     // Serialising strings and options cannot fail.
-    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_owned())
+    serde_json::to_string(&StoredChange::all(changes)).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn changes_from_json(json: &str) -> Result<Vec<FieldChange>, RepoError> {
     let stored: Vec<StoredChange> = serde_json::from_str(json).map_err(|e| {
         RepoError::Unexpected(anyhow::anyhow!("stored log changes are invalid: {e}"))
     })?;
-    stored
-        .into_iter()
-        .map(|c| {
-            let field = ChangedField::parse(&c.field).map_err(corrupt("changed field"))?;
-            Ok(FieldChange::new(field, c.from, c.to))
-        })
-        .collect()
+    stored.into_iter().map(StoredChange::into_domain).collect()
 }

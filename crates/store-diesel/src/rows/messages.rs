@@ -12,7 +12,7 @@ use ticketd_domain::{
 use super::{AttachmentAudit, MessageAudit, actor, corrupt, from_db_time, to_db_time};
 use crate::schema::{ticket_attachments, ticket_messages};
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = ticket_messages)]
 pub(crate) struct MessageRow {
     pub id: i64,
@@ -78,7 +78,7 @@ impl NewMessageRow {
     }
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = ticket_attachments)]
 pub(crate) struct AttachmentRow {
     pub id: i64,

@@ -7,7 +7,7 @@ mod messages;
 mod ticket_rows;
 
 pub(crate) use categories::{CategoryRow, NewCategoryRow};
-pub(crate) use logs::{LogRow, NewLogRow};
+pub(crate) use logs::{LogRow, NewLogRow, StoredChange};
 pub(crate) use messages::{AttachmentRow, MessageRow, NewAttachmentRow, NewMessageRow};
 pub(crate) use ticket_rows::{NewTicketRow, TicketRow};
 
@@ -67,7 +67,7 @@ pub(crate) fn actor(id: String, user_type: &str) -> Result<Actor, RepoError> {
 macro_rules! audit_columns {
     ($name:ident, $table:ident) => {
         /// Who made the row and who last changed it, and when.
-        #[derive(Queryable, Selectable, Insertable)]
+        #[derive(Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
         #[diesel(table_name = $table)]
         pub(crate) struct $name {
             pub created_by: String,

@@ -11,7 +11,7 @@ use ticketd_domain::{
 use super::{TicketAudit, corrupt, to_db_time};
 use crate::schema::tickets;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = tickets)]
 pub(crate) struct TicketRow {
     pub id: i64,

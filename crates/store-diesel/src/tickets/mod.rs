@@ -15,7 +15,7 @@ use crate::rows::{
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
 use crate::search::{self, AmongIds, HoldsWords, Plan, Purpose, SortedAfterReading};
 use crate::window::Window;
-use crate::{AnyConnection, Store, TxError, db_error, like_literal};
+use crate::{AnyConnection, Store, TxError, db_error, events, like_literal};
 
 type ViewRow = (TicketRow, CategoryRow);
 
@@ -49,6 +49,15 @@ fn view_query(id: TicketId) -> diesel::helper_types::Limit<ViewQuery> {
         .filter(tickets::id.eq(id.get()))
         .select((TicketRow::as_select(), CategoryRow::as_select()))
         .limit(1)
+}
+
+/// The rows of a ticket (deleted or not) and its category, which must be there.
+fn view_rows(conn: &mut AnyConnection, id: TicketId) -> Result<ViewRow, RepoError> {
+    view_query(id)
+        .get_result::<ViewRow>(conn)
+        .optional()
+        .map_err(db_error)?
+        .ok_or_else(|| RepoError::Unexpected(anyhow::anyhow!("ticket {id} vanished while written")))
 }
 
 /// A ticket (deleted or not) with its category.
@@ -208,9 +217,9 @@ impl TicketRepository for Store {
                 .map_err(db_error)?;
             let id = TicketId(id);
             insert_log(conn, id, &log)?;
-            let view = load_view(conn, id)?.ok_or_else(|| {
-                RepoError::Unexpected(anyhow::anyhow!("ticket {id} vanished after insert"))
-            })?;
+            let rows = view_rows(conn, id)?;
+            events::record(conn, (&rows.0, &rows.1), &log, None)?;
+            let view = into_view(rows)?;
             crate::idempotency::keep_answer(conn, new.answer.as_ref(), &view)?;
             Ok(view)
         })
@@ -297,12 +306,19 @@ impl TicketRepository for Store {
                 .select(MessageRow::as_select())
                 .first(conn)
                 .map_err(db_error)?;
-            let attachments = ticket_attachments::table
+            let attachment_rows = ticket_attachments::table
                 .filter(ticket_attachments::message_id.eq(message_id))
                 .order(ticket_attachments::id.asc())
                 .select(AttachmentRow::as_select())
                 .load::<AttachmentRow>(conn)
-                .map_err(db_error)?
+                .map_err(db_error)?;
+            let ticket = view_rows(conn, id)?;
+            let view = (&ticket.0, &ticket.1);
+            events::record(conn, view, &log, Some((&row, &attachment_rows)))?;
+            if let Some(r) = &reopen {
+                events::record(conn, view, &r.log, None)?;
+            }
+            let attachments = attachment_rows
                 .into_iter()
                 .map(AttachmentRow::into_domain)
                 .collect::<Result<Vec<_>, _>>()?;
@@ -358,7 +374,9 @@ impl TicketRepository for Store {
                 });
             }
             insert_log(conn, id, &log)?;
-            load_view(conn, id)?.ok_or(RepoError::NotFound)
+            let rows = view_rows(conn, id)?;
+            events::record(conn, (&rows.0, &rows.1), &log, None)?;
+            into_view(rows)
         })
         .await
     }

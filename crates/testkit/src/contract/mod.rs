@@ -6,6 +6,7 @@
 //! A store's tests run the whole suite with [`contract_tests!`](crate::contract_tests):
 //! one test per case, each on a fresh store.
 
+mod events;
 mod listing;
 mod logs;
 mod messages;
@@ -14,10 +15,15 @@ mod tickets;
 mod uploads;
 
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, IdempotencyStore, TicketRepository, UploadRepository,
-    UserDirectory,
+    AuditLogRepository, CategoryRepository, EventLog, IdempotencyStore, TicketRepository,
+    UploadRepository, UserDirectory,
 };
 
+pub use events::{
+    a_change_that_fails_leaves_no_event, events_are_read_in_order_from_a_position_within_a_scope,
+    every_change_writes_its_events_with_the_ticket_as_it_left_it,
+    old_events_are_forgotten_and_ids_never_reused,
+};
 pub use listing::{
     cursor_pages_follow_every_sort_in_both_directions,
     keyword_search_is_case_insensitive_and_takes_wildcards_literally,
@@ -48,6 +54,7 @@ pub trait Ports:
     TicketRepository
     + CategoryRepository
     + AuditLogRepository
+    + EventLog
     + UserDirectory
     + IdempotencyStore
     + UploadRepository
@@ -58,6 +65,7 @@ impl<T> Ports for T where
     T: TicketRepository
         + CategoryRepository
         + AuditLogRepository
+        + EventLog
         + UserDirectory
         + IdempotencyStore
         + UploadRepository
@@ -90,7 +98,11 @@ macro_rules! contract_tests {
             messages::a_message_without_text_keeps_its_attachments,
             messages::a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found,
             messages::a_reopening_reply_changes_the_status_only_from_the_status_it_expects,
-            logs::log_cursors_walk_both_orders_and_counts_stop_where_asked
+            logs::log_cursors_walk_both_orders_and_counts_stop_where_asked,
+            events::every_change_writes_its_events_with_the_ticket_as_it_left_it,
+            events::a_change_that_fails_leaves_no_event,
+            events::events_are_read_in_order_from_a_position_within_a_scope,
+            events::old_events_are_forgotten_and_ids_never_reused
         );
     };
     (@cases $attr:meta; $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

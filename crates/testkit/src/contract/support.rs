@@ -9,8 +9,8 @@ pub use ticketd_domain::{
     UploadKey, UserId, UserType, Visibility,
 };
 pub use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, LogFilter, NewAttachment, NewCategory, NewLogEntry,
-    NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SortField,
+    AuditLogRepository, CategoryRepository, EventLog, LogFilter, NewAttachment, NewCategory,
+    NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SortField,
     StatusChange, TicketFilter, TicketQuery, TicketRepository, TicketSort, TicketUpdate,
     UploadRepository, UserDirectory,
 };

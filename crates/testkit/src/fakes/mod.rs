@@ -19,9 +19,9 @@ pub use files::InMemoryFiles;
 
 use async_trait::async_trait;
 use ticketd_domain::{
-    Actor, Attachment, AttachmentId, Audit, Category, CategoryId, LogEntry, LogEntryId, Message,
-    MessageId, Ticket, TicketId, Timestamp, Upload, UploadKey, UserId, UserType, Visibility,
-    fold_case, search_text,
+    Actor, Attachment, AttachmentId, Audit, Category, CategoryId, EventId, EventType, LogEntry,
+    LogEntryId, Message, MessageId, Ticket, TicketId, Timestamp, Upload, UploadKey, UserId,
+    UserType, Visibility, fold_case, search_text,
 };
 
 use ticketd_ports::RepoError;
@@ -30,8 +30,9 @@ use ticketd_ports::{
     TicketRepository, UploadRepository, UserDirectory,
 };
 use ticketd_ports::{
-    LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position,
-    ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
+    Event, EventFilter, EventLog, LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket,
+    NewUpload, Page, Position, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate,
+    TicketView,
 };
 
 /// A claimed idempotency key.
@@ -50,6 +51,9 @@ struct State {
     messages: Vec<Message>,
     categories: Vec<Category>,
     logs: Vec<LogEntry>,
+    events: Vec<Event>,
+    /// Ids of events are never reused, even after old ones are forgotten.
+    next_event: i64,
     users: Vec<(UserId, UserType)>,
     idempotency: Vec<((UserId, String), KeyRecord)>,
     next_attachment: i64,
@@ -170,7 +174,36 @@ impl State {
         })
     }
 
-    fn push_log(&mut self, ticket_id: TicketId, log: NewLogEntry) {
+    /// Stores the entry of a change to a ticket, and the events it stands
+    /// for with the ticket as it is now (and `message`, the one added).
+    fn push_log(
+        &mut self,
+        ticket_id: TicketId,
+        log: NewLogEntry,
+        message: Option<&Message>,
+    ) -> Result<(), RepoError> {
+        let ticket = self
+            .tickets
+            .iter()
+            .find(|t| t.id == ticket_id)
+            .cloned()
+            .ok_or(RepoError::NotFound)?;
+        let view = self.view(&ticket)?;
+        for kind in EventType::of_entry(log.action, &log.changes) {
+            self.next_event += 1;
+            let id = self.next_event;
+            self.events.push(Event {
+                id: EventId(id),
+                position: Position { value: 0, id },
+                kind,
+                at: log.at,
+                actor: log.actor.clone(),
+                ticket: view.clone(),
+                changes: log.changes.clone(),
+                message: message.cloned(),
+                visibility: log.visibility,
+            });
+        }
         let id = LogEntryId(self.logs.len() as i64 + 1);
         self.logs.push(LogEntry {
             id,
@@ -184,6 +217,7 @@ impl State {
             is_active: true,
             is_delete: false,
         });
+        Ok(())
     }
 
     fn matches(&self, t: &Ticket, f: &TicketFilter) -> bool {

@@ -108,3 +108,35 @@ impl StoreHealth for InMemoryStore {
         }
     }
 }
+
+#[async_trait]
+impl EventLog for InMemoryStore {
+    async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Vec<Event>, RepoError> {
+        let s = self.lock()?;
+        let rows: Vec<Event> = s
+            .events
+            .iter()
+            .filter(|e| filter.admits(e))
+            .cloned()
+            .collect();
+        Ok(page_of(rows, page, false, |e: &Event| e.position))
+    }
+
+    async fn forget_events_before(
+        &self,
+        before: ticketd_domain::Timestamp,
+        limit: u32,
+    ) -> Result<u64, RepoError> {
+        let mut s = self.lock()?;
+        let mut old: Vec<(ticketd_domain::Timestamp, EventId)> = s
+            .events
+            .iter()
+            .filter(|e| e.at < before)
+            .map(|e| (e.at, e.id))
+            .collect();
+        old.sort();
+        old.truncate(limit as usize);
+        s.events.retain(|e| !old.iter().any(|(_, id)| *id == e.id));
+        Ok(old.len() as u64)
+    }
+}

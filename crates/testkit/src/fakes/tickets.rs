@@ -35,8 +35,9 @@ impl TicketRepository for InMemoryStore {
         };
         let view = s.view(&ticket)?;
         s.keep_answer(new.answer.as_ref(), &view)?;
-        s.push_log(ticket.id, log);
+        let id = ticket.id;
         s.tickets.push(ticket);
+        s.push_log(id, log, None)?;
         Ok(view)
     }
 
@@ -185,9 +186,9 @@ impl TicketRepository for InMemoryStore {
             }
         }
         s.messages.push(message.clone());
-        s.push_log(id, log);
+        s.push_log(id, log, Some(&message))?;
         if let Some(r) = reopen {
-            s.push_log(id, r.log);
+            s.push_log(id, r.log, None)?;
         }
         Ok(message)
     }
@@ -229,7 +230,7 @@ impl TicketRepository for InMemoryStore {
         ticket.version += 1;
         ticket.audit.touch(&update.actor, update.at);
         let ticket = ticket.clone();
-        s.push_log(id, log);
+        s.push_log(id, log, None)?;
         s.view(&ticket)
     }
 }
