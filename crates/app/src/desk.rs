@@ -3,8 +3,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use ticketd_domain::{Actor, TicketId, UserId, UserType, Visibility};
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, Claim, Clock, FileStore, IdempotencyStore, PoolStats,
-    ReadScope, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
+    AuditLogRepository, CategoryRepository, Claim, Clock, EventLog, FileStore, IdempotencyStore,
+    PoolStats, ReadScope, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
     UploadRepository, UserDirectory,
 };
 
@@ -40,6 +40,8 @@ pub struct StoragePorts {
     pub categories: Arc<dyn CategoryRepository>,
     /// The audit log.
     pub logs: Arc<dyn AuditLogRepository>,
+    /// The events of changes.
+    pub events: Arc<dyn EventLog>,
     /// The users the desk has seen (who may be assigned).
     pub users: Arc<dyn UserDirectory>,
     /// Whether storage answers (readiness).
@@ -57,6 +59,7 @@ impl StoragePorts {
         S: TicketRepository
             + CategoryRepository
             + AuditLogRepository
+            + EventLog
             + UserDirectory
             + StoreHealth
             + IdempotencyStore
@@ -67,6 +70,7 @@ impl StoragePorts {
             tickets: store.clone(),
             categories: store.clone(),
             logs: store.clone(),
+            events: store.clone(),
             users: store.clone(),
             health: store.clone(),
             idempotency: store.clone(),

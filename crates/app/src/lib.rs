@@ -12,6 +12,7 @@ mod categories;
 mod changes;
 mod desk;
 mod error;
+mod events;
 mod logs;
 mod paging;
 mod sniff;
@@ -22,6 +23,7 @@ mod uploads;
 pub use changes::TicketChanges;
 pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, StoragePorts, SupportDesk};
 pub use error::{AppError, FieldError};
+pub use events::EventQuery;
 pub use paging::{
     COUNT_CAP, Count, Cursor, CursorError, ListOrder, ListPage, MAX_OFFSET, PageRequest,
 };

@@ -160,6 +160,8 @@ pub enum ListOrder {
         /// Oldest first.
         oldest_first: bool,
     },
+    /// Events, in the order they became readable.
+    Events,
 }
 
 /// Where a page of a list starts: the position of the last row of the page
@@ -215,6 +217,7 @@ impl ListOrder {
                 format!("t{}{}", field_code(sort.field), direction(sort.descending))
             }
             ListOrder::Logs { oldest_first } => format!("l{}", direction(!oldest_first)),
+            ListOrder::Events => "e".to_owned(),
         }
     }
 
@@ -232,6 +235,7 @@ impl ListOrder {
             ("l", 2) => Some(ListOrder::Logs {
                 oldest_first: !descending(code.get(1..2)?)?,
             }),
+            ("e", 1) => Some(ListOrder::Events),
             _ => None,
         }
     }
@@ -311,6 +315,7 @@ mod tests {
             ListOrder::Logs {
                 oldest_first: false,
             },
+            ListOrder::Events,
         ];
         for order in orders {
             let c = Cursor {

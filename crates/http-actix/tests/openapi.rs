@@ -54,6 +54,10 @@ fn handler_routes() -> BTreeSet<(String, String)> {
             ticketd_http_actix::PREFIX,
         ),
         (
+            include_str!("../src/routes/events.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
+        (
             include_str!("../src/files/mod.rs"),
             ticketd_http_actix::PREFIX,
         ),
@@ -124,7 +128,7 @@ fn assert_valid(doc: &Value, method: &str, path: &str, status: u16, body: &Value
 async fn every_handler_route_is_in_the_document_and_nothing_else() {
     let doc = served_document(&TestDatabase::sqlite()).await;
     let routes = handler_routes();
-    assert_eq!(routes.len(), 17, "{routes:?}");
+    assert_eq!(routes.len(), 18, "{routes:?}");
     assert_eq!(operations(&doc), routes);
 }
 
@@ -169,7 +173,8 @@ async fn the_document_has_bearer_auth_and_per_endpoint_status_types() {
         let is_list = method == "GET"
             && (path.ends_with("/support-ticket")
                 || path.ends_with("/ticket-logs")
-                || path.ends_with("/logs"));
+                || path.ends_with("/logs")
+                || path.ends_with("/events"));
         assert_eq!(
             status_type,
             if is_list { "string" } else { "integer" },
@@ -260,7 +265,7 @@ async fn the_documented_offset_maximum_and_count_cap_are_the_served_ones() {
             }
         }
     }
-    assert_eq!(lists, 3, "tickets, logs and one ticket's history");
+    assert_eq!(lists, 4, "tickets, logs, one ticket's history and events");
     let count = &doc["components"]["schemas"]["CountDto"]["properties"]["count"];
     assert_eq!(count["maximum"], json!(ticketd_app::COUNT_CAP));
     assert!(
@@ -420,6 +425,16 @@ async fn real_responses_validate_against_the_document(db: &TestDatabase) {
     api.put(&format!("{API}/{id}"), &c, json!({"status": 5})).await.expect(200);
     let r = api.post(&format!("{API}/{id}"), &c, json!({"message": "late"})).await.expect(409);
     assert_valid(&doc, "post", one, 409, &r.body);
+
+    // Every kind of event this walk left, as the event list answers it.
+    let events = &format!("{API}/events");
+    let r = api.get(&format!("{events}?limit=100"), &admin()).await.expect(200);
+    assert!(r.data().as_array().unwrap().len() >= 8);
+    assert_valid(&doc, "get", events, 200, &r.body);
+    let r = api.get(events, &agent()).await.expect(403);
+    assert_valid(&doc, "get", events, 403, &r.body);
+    let r = api.get(&format!("{events}?type=ticket.closed"), &admin()).await.expect(400);
+    assert_valid(&doc, "get", events, 400, &r.body);
 }
 
 }

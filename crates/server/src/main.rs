@@ -104,6 +104,18 @@ async fn sweep_uploads(desk: SupportDesk, interval: std::time::Duration) {
     }
 }
 
+/// Forgets events older than `retention`, at start and then hourly.
+async fn forget_old_events(desk: SupportDesk, retention: chrono::Duration) {
+    loop {
+        match desk.forget_old_events(retention).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("forgot {n} events past their retention"),
+            Err(e) => log::warn!("forgetting old events failed (retrying later): {e}"),
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let mut keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
     if let Some(provider) = config.identity.provider()? {
@@ -141,6 +153,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_attachment_policy(policy);
     actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval()));
+    actix_web::rt::spawn(forget_old_events(desk.clone(), config.event_retention()));
     let rate = |per_minute, burst| RateLimit { per_minute, burst };
     let settings = HttpSettings {
         json_limit: config.json_limit(),

@@ -17,6 +17,7 @@ use diesel::prelude::*;
 use ticketd_domain::{EventId, EventType, Timestamp, Visibility};
 use ticketd_ports::{Event, EventFilter, EventLog, NewLogEntry, Page, Position, RepoError};
 
+use crate::explain::Plans;
 use crate::rows::{
     AttachmentRow, CategoryRow, MessageRow, StoredChange, TicketRow, actor, corrupt, from_db_time,
     to_db_time,
@@ -208,13 +209,22 @@ fn place_committed(conn: &mut AnyConnection) -> Result<(), RepoError> {
     .map_err(db_error)
 }
 
-fn page_of_events(
-    conn: &mut AnyConnection,
+type Backend = <AnyConnection as Connection>::Backend;
+
+/// Placed events matching `filter`, after `after`, in their order.
+fn events_query(
     filter: &EventFilter,
-    page: Page,
-) -> Result<Vec<Event>, RepoError> {
-    place_committed(conn)?;
+    after: Option<Position>,
+) -> diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::Select<
+        ticket_events::table,
+        diesel::helper_types::AsSelect<EventRow, Backend>,
+    >,
+    Backend,
+> {
     let mut query = ticket_events::table
+        .select(EventRow::as_select())
         .into_boxed()
         .filter(ticket_events::position.is_not_null());
     if let Some(owner) = &filter.owner {
@@ -230,13 +240,28 @@ fn page_of_events(
     if let Some(id) = filter.ticket_id {
         query = query.filter(ticket_events::ticket_id.eq(id.get()));
     }
-    if let Some(after) = page.after {
+    if let Some(after) = after {
         query = query.filter(ticket_events::position.gt(after.value));
     }
-    let query = query
-        .order_by(ticket_events::position.asc())
-        .select(EventRow::as_select());
-    Window::new(query, u64::from(page.limit), page.offset)
+    query.order_by(ticket_events::position.asc())
+}
+
+fn page_of_events(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+    page: Page,
+    plans: &mut Plans,
+) -> Result<Vec<Event>, RepoError> {
+    place_committed(conn)?;
+    let window = || {
+        Window::new(
+            events_query(filter, page.after),
+            u64::from(page.limit),
+            page.offset,
+        )
+    };
+    plans.note(conn, window)?;
+    window()
         .load::<EventRow>(conn)
         .map_err(db_error)?
         .into_iter()
@@ -244,11 +269,37 @@ fn page_of_events(
         .collect()
 }
 
+#[cfg(feature = "testing")]
+impl Store {
+    /// The plans (PostgreSQL's `EXPLAIN (FORMAT JSON)`) of what a page of
+    /// events sends after placing what is committed; empty on SQLite.
+    pub async fn explain_list_events(
+        &self,
+        filter: &EventFilter,
+        page: Page,
+    ) -> Result<Vec<String>, RepoError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            place_committed(conn)?;
+            let mut plans = Plans::kept();
+            plans.note(conn, || {
+                Window::new(
+                    events_query(&filter, page.after),
+                    u64::from(page.limit),
+                    page.offset,
+                )
+            })?;
+            Ok(plans.into_vec())
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl EventLog for Store {
     async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Vec<Event>, RepoError> {
         let filter = filter.clone();
-        self.read(move |conn| page_of_events(conn, &filter, page))
+        self.read(move |conn| page_of_events(conn, &filter, page, &mut Plans::default()))
             .await
     }
 

@@ -1,6 +1,7 @@
 //! With enough tickets that the planner's choices are real (10^5, shaped like
 //! `ticketd seed`'s), no list, search, count or details call of the API plans
-//! a sequential scan of tickets, messages, attachments or the audit log.
+//! a sequential scan of tickets, messages, attachments, the audit log or the
+//! events.
 //! PostgreSQL's `EXPLAIN (FORMAT JSON)` of every statement each call sends is
 //! checked by shape, never by time.
 
@@ -8,10 +9,12 @@
 
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use ticketd_domain::{CategoryId, Keyword, Priority, TicketId, TicketStatus, Timestamp, UserId};
+use ticketd_domain::{
+    CategoryId, EventType, Keyword, Priority, TicketId, TicketStatus, Timestamp, UserId,
+};
 use ticketd_ports::{
-    LogFilter, Page, Position, ReadScope, SortField, TicketFilter, TicketQuery, TicketRepository,
-    TicketSort,
+    EventFilter, LogFilter, Page, Position, ReadScope, SortField, TicketFilter, TicketQuery,
+    TicketRepository, TicketSort,
 };
 use ticketd_store_diesel::testing::TestDatabase;
 
@@ -63,17 +66,25 @@ SELECT 1 + (j - 1) / 2, CASE WHEN j % 2 = 1 THEN 'Created ticket' ELSE 'Added me
        CASE WHEN j % 14 = 0 THEN 'internal' ELSE 'public' END,
        'agent01', 'agent', timestamp '2024-01-01', 'agent01', 'agent', timestamp '2024-01-01'
 FROM generate_series(1, 200000) AS j;
+INSERT INTO ticket_events (position, event_type, ticket_id, owner_id, visibility, actor_id, actor_type, occurred_at, snapshot)
+SELECT j, CASE WHEN j % 2 = 1 THEN 'ticket.created' ELSE 'message.created' END, 1 + (j - 1) / 2,
+       'customer' || lpad((1 + (1 + (j - 1) / 2) % 1000)::text, 4, '0'),
+       CASE WHEN j % 14 = 0 THEN 'internal' ELSE 'public' END,
+       'agent01', 'agent', timestamp '2024-01-01' + j * interval '30 seconds', '{}'
+FROM generate_series(1, 200000) AS j;
+SELECT setval(pg_get_serial_sequence('ticket_events', 'id'), 200000);
 INSERT INTO users (user_id, user_type, first_seen, last_seen)
 SELECT 'agent' || lpad(i::text, 2, '0'), 'agent', '2024-01-01', '2024-01-01' FROM generate_series(1, 50) AS i;
 ANALYZE;
 "#;
 
 /// The relations that must never be read whole.
-const BIG: [&str; 4] = [
+const BIG: [&str; 5] = [
     "tickets",
     "ticket_messages",
     "ticket_attachments",
     "ticket_logs",
+    "ticket_events",
 ];
 
 /// Every sequential scan of a big relation in a JSON plan.
@@ -368,5 +379,43 @@ async fn no_api_query_reads_a_big_table_whole() {
                 .await
                 .unwrap(),
         );
+    }
+
+    // The event list: everything, a customer's, one ticket's, some types,
+    // first page and after a position deep in the table.
+    let events = [
+        EventFilter {
+            include_internal: true,
+            ..EventFilter::default()
+        },
+        EventFilter {
+            owner: Some(user("customer0001")),
+            ..EventFilter::default()
+        },
+        EventFilter {
+            ticket_id: Some(TicketId(50_000)),
+            include_internal: true,
+            ..EventFilter::default()
+        },
+        EventFilter {
+            types: vec![EventType::MessageCreated],
+            include_internal: true,
+            ..EventFilter::default()
+        },
+    ];
+    let deep = Page::after(
+        11,
+        Position {
+            value: 150_000,
+            id: 150_000,
+        },
+    );
+    for filter in &events {
+        for page in [page, deep] {
+            check(
+                &format!("events {filter:?} {page:?}"),
+                &store.explain_list_events(filter, page).await.unwrap(),
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod categories;
 mod checks;
+mod events;
 mod json;
 mod logs;
 mod messages;
@@ -17,7 +18,8 @@ use ticketd_domain::{Audit, Timestamp, UserType, Visibility};
 use utoipa::ToSchema;
 
 pub use categories::{CategoryDto, CreateCategoryRequest};
-pub use logs::LogEntryDto;
+pub use events::EventDto;
+pub use logs::{ChangeDto, LogEntryDto};
 #[cfg(test)]
 pub(crate) use messages::AttachmentRef;
 pub use messages::{AddMessageRequest, AddedMessageDto, MessageDto};

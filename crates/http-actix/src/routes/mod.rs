@@ -3,6 +3,7 @@
 
 mod categories;
 mod changes;
+mod events;
 mod logs;
 mod messages;
 mod tickets;
@@ -100,6 +101,7 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
         .service(tickets::list_tickets)
         .service(tickets::open_ticket)
         .service(logs::list_logs)
+        .service(events::list_events)
         .service(categories::list_categories)
         .service(categories::create_category)
         .service(tickets::get_ticket)

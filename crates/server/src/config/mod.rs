@@ -164,6 +164,12 @@ pub struct Config {
           value_name = "TICKETD_UPLOAD_SWEEP_INTERVAL_SECS", default_value_t = HOUR,
           value_parser = clap::value_parser!(u64).range(1..=30 * DAY))]
     pub upload_sweep_interval_secs: u64,
+    /// How many days the events of changes are kept (the event list and,
+    /// later, webhooks read them); older ones are forgotten hourly.
+    #[arg(long, global = true, env = "TICKETD_EVENT_RETENTION_DAYS",
+          value_name = "TICKETD_EVENT_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub event_retention_days: u32,
     /// The most bytes one user's unattached uploads may hold.
     #[arg(long, global = true, env = "TICKETD_UPLOAD_QUOTA_BYTES",
           value_name = "TICKETD_UPLOAD_QUOTA_BYTES", default_value_t = 200 * MIB,
@@ -274,6 +280,11 @@ impl Config {
     /// How long an upload may stay unattached.
     pub fn upload_retention(&self) -> Duration {
         Duration::from_secs(self.upload_retention_secs)
+    }
+
+    /// How long events are kept.
+    pub fn event_retention(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.event_retention_days))
     }
 
     /// How often unattached uploads are swept.
