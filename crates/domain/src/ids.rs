@@ -43,3 +43,11 @@ id_type!(
     /// Identifies an event: its place in the order events were written.
     EventId
 );
+id_type!(
+    /// Identifies a webhook endpoint.
+    EndpointId
+);
+id_type!(
+    /// Identifies the delivery of one event to one webhook endpoint.
+    DeliveryId
+);

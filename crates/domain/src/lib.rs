@@ -22,12 +22,15 @@ mod status;
 mod text;
 mod ticket;
 mod upload;
+mod webhook;
 
 pub use actor::{Actor, UserId, UserType};
 pub use category::{Category, CategoryName};
 pub use error::ValidationError;
 pub use event::EventType;
-pub use ids::{AttachmentId, CategoryId, EventId, LogEntryId, MessageId, TicketId};
+pub use ids::{
+    AttachmentId, CategoryId, DeliveryId, EndpointId, EventId, LogEntryId, MessageId, TicketId,
+};
 pub use log_entry::{ChangedField, FieldChange, LogAction, LogEntry};
 pub use message::{Attachment, FileName, FilePath, Message, Visibility};
 pub use priority::Priority;
@@ -35,6 +38,7 @@ pub use status::{TicketStatus, TransitionError};
 pub use text::{Description, Keyword, MessageBody, RefId, Subject, fold_case, search_text};
 pub use ticket::{Audit, Ticket};
 pub use upload::{AttachedTo, Upload, UploadKey};
+pub use webhook::DeliveryState;
 
 /// A point in time, in UTC, with whole seconds.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

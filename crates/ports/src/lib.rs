@@ -18,11 +18,13 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
-    Event, EventFilter, KeptAnswer, LogFilter, NewAttachment, NewCategory, NewLogEntry, NewMessage,
-    NewTicket, NewUpload, Page, Position, ReadScope, SortField, StatusChange, TicketDetails,
-    TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
+    ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryOutcome, EndpointChange, Event,
+    EventFilter, KeptAnswer, LogFilter, NewAttachment, NewCategory, NewEndpoint, NewLogEntry,
+    NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, SortField, StatusChange,
+    TicketDetails, TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
+    WebhookEndpoint,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, EventLog, IdempotencyStore, PoolStats,
-    StoreHealth, TicketRepository, UploadRepository, UserDirectory,
+    StoreHealth, TicketRepository, UploadRepository, UserDirectory, WebhookStore,
 };

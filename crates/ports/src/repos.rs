@@ -1,13 +1,15 @@
 use async_trait::async_trait;
 use ticketd_domain::{
-    Actor, Category, CategoryId, LogEntry, Message, TicketId, Timestamp, Upload, UploadKey, UserId,
-    UserType,
+    Actor, Category, CategoryId, DeliveryId, EndpointId, LogEntry, Message, TicketId, Timestamp,
+    Upload, UploadKey, UserId, UserType,
 };
 
 use crate::error::RepoError;
 use crate::model::{
-    Event, EventFilter, LogFilter, NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload,
-    Page, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate, TicketView,
+    ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryOutcome, EndpointChange, Event,
+    EventFilter, LogFilter, NewCategory, NewEndpoint, NewLogEntry, NewMessage, NewTicket,
+    NewUpload, Page, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate,
+    TicketView, WebhookEndpoint,
 };
 
 /// Stores tickets and their messages. Every write takes the log entry that
@@ -111,6 +113,89 @@ pub trait EventLog: Send + Sync {
     /// Forgets at most `limit` events that happened before `before`, oldest
     /// first; returns how many.
     async fn forget_events_before(&self, before: Timestamp, limit: u32) -> Result<u64, RepoError>;
+}
+
+/// Keeps webhook endpoints and the deliveries of events to them.
+///
+/// Deliveries are queued from the events in the order they became readable
+/// ([`queue_deliveries`](Self::queue_deliveries)), each event once per
+/// endpoint that wants it, and claimed by workers for attempts. Several
+/// servers on one database queue each event once and never claim the same
+/// delivery at once; an endpoint's deliveries for one ticket are claimed one
+/// at a time, in the order of the ticket's events.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Registers an endpoint: it receives the events that become readable
+    /// from now on.
+    async fn create_endpoint(&self, new: NewEndpoint) -> Result<WebhookEndpoint, RepoError>;
+
+    /// Every endpoint, by id.
+    async fn list_endpoints(&self) -> Result<Vec<WebhookEndpoint>, RepoError>;
+
+    /// One endpoint, or `None`.
+    async fn get_endpoint(&self, id: EndpointId) -> Result<Option<WebhookEndpoint>, RepoError>;
+
+    /// Changes an endpoint at `at`. `NotFound` if there is none.
+    async fn update_endpoint(
+        &self,
+        id: EndpointId,
+        change: EndpointChange,
+        at: Timestamp,
+    ) -> Result<WebhookEndpoint, RepoError>;
+
+    /// Gives an endpoint a new secret; the old one keeps signing beside it
+    /// until `previous_until`. `NotFound` if there is none.
+    async fn rotate_secret(
+        &self,
+        id: EndpointId,
+        secret: String,
+        previous_until: Timestamp,
+        at: Timestamp,
+    ) -> Result<WebhookEndpoint, RepoError>;
+
+    /// Removes an endpoint with its deliveries. `NotFound` if there is none.
+    async fn delete_endpoint(&self, id: EndpointId) -> Result<(), RepoError>;
+
+    /// Queues the deliveries of at most `limit` events not queued yet, due at
+    /// `at`, for the active endpoints that want them; returns how many
+    /// events it went through (fewer than `limit`: none are left).
+    async fn queue_deliveries(&self, at: Timestamp, limit: u32) -> Result<u32, RepoError>;
+
+    /// Claims at most `limit` deliveries due at `now`, of active endpoints,
+    /// each the earliest pending one of its endpoint and ticket, until
+    /// `lease_until`; counts the attempt.
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, RepoError>;
+
+    /// Records an attempt at a claimed delivery, and what follows it.
+    async fn finish_attempt(
+        &self,
+        id: DeliveryId,
+        attempt: DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> Result<(), RepoError>;
+
+    /// An endpoint's deliveries, newest first.
+    async fn list_deliveries(
+        &self,
+        endpoint: EndpointId,
+        page: Page,
+    ) -> Result<Vec<Delivery>, RepoError>;
+
+    /// One delivery, or `None`.
+    async fn get_delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, RepoError>;
+
+    /// A delivery's attempts, oldest first.
+    async fn list_attempts(&self, id: DeliveryId) -> Result<Vec<DeliveryAttempt>, RepoError>;
+
+    /// Makes a delivery that is not pending pending again, due at `at`, as a
+    /// new delivery would be (its attempts are kept). `NotFound` if there is
+    /// none, `Conflict` if it is pending.
+    async fn resend_delivery(&self, id: DeliveryId, at: Timestamp) -> Result<Delivery, RepoError>;
 }
 
 /// Remembers who has used the desk as staff, so that tickets are assigned only

@@ -180,7 +180,7 @@ const PLACING_LOCK: i64 = 0x6576_656e_7473;
 /// Gives committed events without a position the next positions, in the
 /// order of their ids, unless another transaction is doing so right now
 /// (its events are read on the next call). PostgreSQL only.
-fn place_committed(conn: &mut AnyConnection) -> Result<(), RepoError> {
+pub(crate) fn place_committed(conn: &mut AnyConnection) -> Result<(), RepoError> {
     let AnyConnection::Postgresql(_) = conn else {
         return Ok(());
     };
@@ -262,6 +262,60 @@ fn page_of_events(
     };
     plans.note(conn, window)?;
     window()
+        .load::<EventRow>(conn)
+        .map_err(db_error)?
+        .into_iter()
+        .map(EventRow::into_domain)
+        .collect()
+}
+
+/// What queuing deliveries needs of a placed event.
+pub(crate) struct PlacedEvent {
+    pub id: i64,
+    pub position: i64,
+    pub kind: EventType,
+    pub internal: bool,
+    pub ticket_id: i64,
+}
+
+/// At most `limit` placed events after `position`, in their order.
+pub(crate) fn placed_after(
+    conn: &mut AnyConnection,
+    position: i64,
+    limit: u32,
+) -> Result<Vec<PlacedEvent>, RepoError> {
+    let rows: Vec<(i64, Option<i64>, String, String, i64)> = ticket_events::table
+        .filter(ticket_events::position.gt(position))
+        .order_by(ticket_events::position.asc())
+        .select((
+            ticket_events::id,
+            ticket_events::position,
+            ticket_events::event_type,
+            ticket_events::visibility,
+            ticket_events::ticket_id,
+        ))
+        .limit(i64::from(limit))
+        .load(conn)
+        .map_err(db_error)?;
+    rows.into_iter()
+        .map(|(id, position, kind, visibility, ticket_id)| {
+            Ok(PlacedEvent {
+                id,
+                position: position.unwrap_or(id),
+                kind: EventType::parse(&kind).map_err(corrupt("event type"))?,
+                internal: Visibility::parse(&visibility).map_err(corrupt("visibility"))?
+                    == Visibility::Internal,
+                ticket_id,
+            })
+        })
+        .collect()
+}
+
+/// The events with these ids.
+pub(crate) fn load_events(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Event>, RepoError> {
+    ticket_events::table
+        .filter(ticket_events::id.eq_any(ids))
+        .select(EventRow::as_select())
         .load::<EventRow>(conn)
         .map_err(db_error)?
         .into_iter()

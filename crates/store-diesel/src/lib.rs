@@ -24,6 +24,7 @@ pub mod testing;
 mod tickets;
 mod uploads;
 mod users;
+mod webhooks;
 mod window;
 mod work;
 

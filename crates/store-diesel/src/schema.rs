@@ -158,6 +158,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        include_internal -> Bool,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_by_type -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_queue (id) {
+        id -> Integer,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> BigInt,
+        event_position -> BigInt,
+        event_type -> Text,
+        ticket_id -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        first_attempt_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        duration_ms -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(ticket_logs -> tickets (ticket_id));
 diesel::joinable!(ticket_attachments -> ticket_messages (message_id));
@@ -173,4 +231,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     uploads,
     written_files,
     ticket_events,
+    webhook_endpoints,
+    webhook_queue,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use ticketd_ports::EventFilter;
+use ticketd_ports::{DeliveryAttempt, DeliveryOutcome, EventFilter, NewEndpoint, WebhookStore};
 use ticketd_store_diesel::test_on_both_databases;
 use ticketd_store_diesel::testing::TestDatabase;
 use ticketd_testkit::contract::support::*;
@@ -245,6 +245,68 @@ async fn a_write_whose_event_fails_leaves_no_change_and_one_whose_log_fails_no_e
     db.execute("ALTER TABLE ticket_logs_away RENAME TO ticket_logs");
     assert_eq!(db.store.list_events(&staff, ALL).await.unwrap(), before);
     assert_eq!(db.store.get_ticket(id).await.unwrap().unwrap().ticket.status, TicketStatus::Open);
+}
+
+async fn three_servers_on_one_database_queue_and_deliver_each_event_once(db: &TestDatabase) {
+    let open = || ticketd_store_diesel::Store::open(&db.url, &ticketd_store_diesel::StoreOptions::default()).unwrap();
+    let hook = NewEndpoint {
+        url: "https://hook.example".into(), description: String::new(), event_types: vec![],
+        include_internal: true, active: true, secret: "whsec_c2VjcmV0".into(), actor: admin(), at: t0(),
+    };
+    let hook = db.store.create_endpoint(hook).await.unwrap();
+    let top = category(&db.store, "General", None).await;
+    let agent = who("agent1", UserType::Agent);
+    let mut expected = 0;
+    for n in 0..20 {
+        let id = ticket(&db.store, top, &format!("c{n}"), "busy", t0()).await;
+        for i in 0..3 {
+            db.store.add_message(id, message(&agent, &format!("m{i}"), &[]), log(LogAction::AddedMessage, &agent, t0()), None).await.unwrap();
+        }
+        expected += 4;
+    }
+    let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let servers: Vec<Arc<ticketd_store_diesel::Store>> = vec![Arc::new(db.store.clone()), Arc::new(open()), Arc::new(open())];
+    let mut tasks = Vec::new();
+    for store in servers {
+        let delivered = delivered.clone();
+        tasks.push(tokio::spawn(async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while std::time::Instant::now() < deadline {
+                store.queue_deliveries(t0(), 7).await.unwrap();
+                let now = t0() + Duration::seconds(1);
+                let claimed = store.claim_deliveries(now, now + Duration::hours(1), 2).await.unwrap();
+                for c in &claimed {
+                    delivered.lock().unwrap().push((c.delivery.id, c.event.id, c.event.ticket_id(), c.event.position.value));
+                    let done = DeliveryAttempt { at: now, status: Some(200), duration_ms: 1, error: None };
+                    store.finish_attempt(c.delivery.id, done, DeliveryOutcome::Delivered).await.unwrap();
+                }
+                if delivered.lock().unwrap().len() >= expected {
+                    break;
+                }
+                if claimed.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let delivered = delivered.lock().unwrap().clone();
+    let mut events: Vec<_> = delivered.iter().map(|d| d.1).collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(delivered.len(), expected, "each event delivered once: {delivered:?}");
+    assert_eq!(events.len(), expected);
+    assert_eq!(db.store.list_deliveries(hook.id, Page::first(1000)).await.unwrap().len(), expected, "each event queued once");
+    // Each ticket's events went out in their order.
+    let mut by_ticket: std::collections::HashMap<TicketId, Vec<i64>> = std::collections::HashMap::new();
+    for (_, _, ticket, position) in &delivered {
+        by_ticket.entry(*ticket).or_default().push(*position);
+    }
+    for (ticket, positions) in by_ticket {
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "ticket {ticket}: {positions:?}");
+    }
 }
 
 async fn a_reader_polling_during_concurrent_writes_gets_every_event_once_in_each_tickets_order(db: &TestDatabase) {

@@ -2,8 +2,10 @@
 
 mod events;
 mod reads;
+mod webhooks;
 mod writes;
 
 pub use events::*;
 pub use reads::*;
+pub use webhooks::*;
 pub use writes::*;

@@ -13,10 +13,11 @@ mod messages;
 pub mod support;
 mod tickets;
 mod uploads;
+mod webhooks;
 
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, EventLog, IdempotencyStore, TicketRepository,
-    UploadRepository, UserDirectory,
+    UploadRepository, UserDirectory, WebhookStore,
 };
 
 pub use events::{
@@ -47,6 +48,11 @@ pub use uploads::{
     noted_files_that_no_upload_records_are_the_sweeps_only_candidates,
     the_sweep_takes_only_old_unattached_uploads,
 };
+pub use webhooks::{
+    claims_keep_each_tickets_order_and_lease_what_they_take,
+    endpoints_are_registered_changed_rotated_and_removed,
+    events_are_queued_once_for_each_endpoint_that_wants_them,
+};
 
 /// Every record port, as one store implements them (the diesel store, the
 /// in-memory fake).
@@ -58,6 +64,7 @@ pub trait Ports:
     + UserDirectory
     + IdempotencyStore
     + UploadRepository
+    + WebhookStore
 {
 }
 
@@ -69,6 +76,7 @@ impl<T> Ports for T where
         + UserDirectory
         + IdempotencyStore
         + UploadRepository
+        + WebhookStore
         + ?Sized
 {
 }
@@ -102,7 +110,10 @@ macro_rules! contract_tests {
             events::every_change_writes_its_events_with_the_ticket_as_it_left_it,
             events::a_change_that_fails_leaves_no_event,
             events::events_are_read_in_order_from_a_position_within_a_scope,
-            events::old_events_are_forgotten_and_ids_never_reused
+            events::old_events_are_forgotten_and_ids_never_reused,
+            webhooks::endpoints_are_registered_changed_rotated_and_removed,
+            webhooks::events_are_queued_once_for_each_endpoint_that_wants_them,
+            webhooks::claims_keep_each_tickets_order_and_lease_what_they_take
         );
     };
     (@cases $attr:meta; $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -14,6 +14,7 @@ mod idempotency;
 mod records;
 mod tickets;
 mod uploads;
+mod webhooks;
 
 pub use files::InMemoryFiles;
 
@@ -54,6 +55,10 @@ struct State {
     events: Vec<Event>,
     /// Ids of events are never reused, even after old ones are forgotten.
     next_event: i64,
+    endpoints: Vec<ticketd_ports::WebhookEndpoint>,
+    deliveries: Vec<webhooks::DeliveryRecord>,
+    /// The position of the last event queued for delivery.
+    queued_position: i64,
     users: Vec<(UserId, UserType)>,
     idempotency: Vec<((UserId, String), KeyRecord)>,
     next_attachment: i64,
@@ -194,7 +199,7 @@ impl State {
             let id = self.next_event;
             self.events.push(Event {
                 id: EventId(id),
-                position: Position { value: 0, id },
+                position: Position { value: id, id },
                 kind,
                 at: log.at,
                 actor: log.actor.clone(),
