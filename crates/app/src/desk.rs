@@ -5,7 +5,7 @@ use ticketd_domain::{Actor, TicketId, UserId, UserType, Visibility};
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, Claim, Clock, EventLog, FileStore, IdempotencyStore,
     PoolStats, ReadScope, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
-    UploadRepository, UserDirectory,
+    UploadRepository, UserDirectory, WebhookStore,
 };
 
 use crate::error::AppError;
@@ -27,6 +27,7 @@ pub struct SupportDesk {
     /// The hour (since the epoch) of the last sweep of old idempotency keys.
     last_sweep_hour: Arc<AtomicI64>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) webhooks: crate::webhooks::WebhookPolicy,
 }
 
 /// The storage ports the desk works through, each its own object: they may
@@ -50,6 +51,8 @@ pub struct StoragePorts {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Upload records.
     pub uploads: Arc<dyn UploadRepository>,
+    /// Webhook endpoints and deliveries.
+    pub webhooks: Arc<dyn WebhookStore>,
 }
 
 impl StoragePorts {
@@ -64,6 +67,7 @@ impl StoragePorts {
             + StoreHealth
             + IdempotencyStore
             + UploadRepository
+            + WebhookStore
             + 'static,
     {
         Self {
@@ -74,7 +78,8 @@ impl StoragePorts {
             users: store.clone(),
             health: store.clone(),
             idempotency: store.clone(),
-            uploads: store,
+            uploads: store.clone(),
+            webhooks: store,
         }
     }
 }
@@ -114,7 +119,14 @@ impl SupportDesk {
             policy: AttachmentPolicy::default(),
             last_sweep_hour: Arc::new(AtomicI64::new(i64::MIN)),
             clock,
+            webhooks: crate::webhooks::WebhookPolicy::default(),
         }
+    }
+
+    /// The same desk with another policy for webhook endpoint URLs.
+    pub fn with_webhook_policy(mut self, policy: crate::webhooks::WebhookPolicy) -> Self {
+        self.webhooks = policy;
+        self
     }
 
     /// The same desk with other limits and rules for uploads and attachments.

@@ -19,6 +19,7 @@ mod sniff;
 mod tickets;
 mod upload_batch;
 mod uploads;
+mod webhooks;
 
 pub use changes::TicketChanges;
 pub use desk::{DEFAULT_LIMIT, MAX_ATTACHMENTS, MAX_LIMIT, StoragePorts, SupportDesk};
@@ -32,3 +33,7 @@ pub use ticketd_ports::{SortField, TicketQuery, TicketSort};
 pub use tickets::{AttachmentInput, NewMessageInput, OpenTicketInput};
 pub use upload_batch::UploadBatch;
 pub use uploads::{AttachmentPolicy, OpenedUpload, SweepReport};
+pub use webhooks::{
+    EndpointInput, FIRST_RETRY_DELAY, MAX_RETRY_DELAY, RETRY_FOR, WebhookPolicy, new_secret,
+    retry_delay, signature,
+};

@@ -162,6 +162,8 @@ pub enum ListOrder {
     },
     /// Events, in the order they became readable.
     Events,
+    /// An endpoint's webhook deliveries, newest first.
+    Deliveries,
 }
 
 /// Where a page of a list starts: the position of the last row of the page
@@ -218,6 +220,7 @@ impl ListOrder {
             }
             ListOrder::Logs { oldest_first } => format!("l{}", direction(!oldest_first)),
             ListOrder::Events => "e".to_owned(),
+            ListOrder::Deliveries => "w".to_owned(),
         }
     }
 
@@ -236,6 +239,7 @@ impl ListOrder {
                 oldest_first: !descending(code.get(1..2)?)?,
             }),
             ("e", 1) => Some(ListOrder::Events),
+            ("w", 1) => Some(ListOrder::Deliveries),
             _ => None,
         }
     }
@@ -316,6 +320,7 @@ mod tests {
                 oldest_first: false,
             },
             ListOrder::Events,
+            ListOrder::Deliveries,
         ];
         for order in orders {
             let c = Cursor {

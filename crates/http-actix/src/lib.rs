@@ -23,6 +23,7 @@ mod openapi;
 mod query;
 mod raw_errors;
 mod routes;
+pub mod webhooks;
 
 use actix_web::HttpMessage as _;
 use actix_web::body::MessageBody;
@@ -69,6 +70,9 @@ pub struct HttpSettings {
     pub crash_after_kept_answer: bool,
     /// Which other origins' pages may call the API from a browser.
     pub cors: CorsOrigins,
+    /// Whether webhook endpoints may resolve to private, loopback or
+    /// link-local addresses (local stacks and tests only).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for HttpSettings {
@@ -88,6 +92,7 @@ impl Default for HttpSettings {
             upload_bytes_per_minute: 200 * 1024 * 1024,
             crash_after_kept_answer: false,
             cors: CorsOrigins::None,
+            webhook_allow_private: false,
         }
     }
 }
@@ -197,6 +202,7 @@ pub fn build_app(
     let limiter_keys = web::Data::new(keys.clone());
     let cors_origins = settings.cors.clone();
     app.app_data(table)
+        .app_data(web::Data::new(settings.clone()))
         .app_data(settings)
         .app_data(shared.metrics)
         .app_data(shared.draining)

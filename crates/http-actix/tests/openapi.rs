@@ -58,6 +58,10 @@ fn handler_routes() -> BTreeSet<(String, String)> {
             ticketd_http_actix::PREFIX,
         ),
         (
+            include_str!("../src/routes/webhooks.rs"),
+            ticketd_http_actix::PREFIX,
+        ),
+        (
             include_str!("../src/files/mod.rs"),
             ticketd_http_actix::PREFIX,
         ),
@@ -128,7 +132,7 @@ fn assert_valid(doc: &Value, method: &str, path: &str, status: u16, body: &Value
 async fn every_handler_route_is_in_the_document_and_nothing_else() {
     let doc = served_document(&TestDatabase::sqlite()).await;
     let routes = handler_routes();
-    assert_eq!(routes.len(), 18, "{routes:?}");
+    assert_eq!(routes.len(), 27, "{routes:?}");
     assert_eq!(operations(&doc), routes);
 }
 
@@ -174,7 +178,8 @@ async fn the_document_has_bearer_auth_and_per_endpoint_status_types() {
             && (path.ends_with("/support-ticket")
                 || path.ends_with("/ticket-logs")
                 || path.ends_with("/logs")
-                || path.ends_with("/events"));
+                || path.ends_with("/events")
+                || path.ends_with("/deliveries"));
         assert_eq!(
             status_type,
             if is_list { "string" } else { "integer" },
@@ -265,7 +270,10 @@ async fn the_documented_offset_maximum_and_count_cap_are_the_served_ones() {
             }
         }
     }
-    assert_eq!(lists, 4, "tickets, logs, one ticket's history and events");
+    assert_eq!(
+        lists, 5,
+        "tickets, logs, one ticket's history, events and deliveries"
+    );
     let count = &doc["components"]["schemas"]["CountDto"]["properties"]["count"];
     assert_eq!(count["maximum"], json!(ticketd_app::COUNT_CAP));
     assert!(

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use ticketd_app::{AttachmentPolicy, StoragePorts, SupportDesk};
+use ticketd_app::{AttachmentPolicy, StoragePorts, SupportDesk, WebhookPolicy};
 use ticketd_domain::{Actor, UserId, UserType};
 use ticketd_files::ObjectFiles;
+use ticketd_http_actix::webhooks::{DeliverySettings, WebhookWorker};
 use ticketd_http_actix::{
     ClientSocket, EnvelopedStream, HttpSettings, HttpShared, JwtKeys, RateLimit, build_app,
     current_request_id,
@@ -151,9 +152,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Arc::new(files),
         Arc::new(SystemClock),
     )
-    .with_attachment_policy(policy);
+    .with_attachment_policy(policy)
+    .with_webhook_policy(WebhookPolicy {
+        allow_http: config.webhook_allow_http,
+    });
     actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval()));
     actix_web::rt::spawn(forget_old_events(desk.clone(), config.event_retention()));
+    let deliveries = DeliverySettings {
+        timeout: std::time::Duration::from_secs(config.webhook_timeout_secs),
+        allow_private: config.webhook_allow_private,
+        ..DeliverySettings::default()
+    };
+    let worker = WebhookWorker::new(desk.clone(), deliveries)
+        .context("building the webhook delivery client")?;
+    actix_web::rt::spawn(worker.run());
     let rate = |per_minute, burst| RateLimit { per_minute, burst };
     let settings = HttpSettings {
         json_limit: config.json_limit(),
@@ -167,6 +179,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         upload_bytes_per_minute: config.upload_rate_bytes_per_minute,
         crash_after_kept_answer: config.test_crash_at.as_deref() == Some("after-idempotent-write"),
         cors: config.cors_origins.clone().unwrap_or_default(),
+        webhook_allow_private: config.webhook_allow_private,
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.

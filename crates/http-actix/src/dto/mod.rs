@@ -11,6 +11,7 @@ mod logs;
 mod messages;
 mod ticket_requests;
 mod tickets;
+mod webhooks;
 
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
@@ -18,13 +19,17 @@ use ticketd_domain::{Audit, Timestamp, UserType, Visibility};
 use utoipa::ToSchema;
 
 pub use categories::{CategoryDto, CreateCategoryRequest};
-pub use events::EventDto;
+pub use events::{EventDto, EventTypeDto};
 pub use logs::{ChangeDto, LogEntryDto};
 #[cfg(test)]
 pub(crate) use messages::AttachmentRef;
 pub use messages::{AddMessageRequest, AddedMessageDto, MessageDto};
 pub use ticket_requests::{OpenTicketRequest, UpdateTicketRequest};
 pub use tickets::{TicketDetailsDto, TicketDto, TicketUpdatedDto};
+pub use webhooks::{
+    AttemptDto, CreateWebhookRequest, DeliveryDetailsDto, DeliveryDto, RotateSecretRequest,
+    UpdateWebhookRequest, WebhookDto, WebhookWithSecretDto,
+};
 
 /// Formats a time as the API does: RFC 3339, UTC, whole seconds, `Z`.
 pub fn time(t: Timestamp) -> String {

@@ -41,6 +41,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         (name = "Messages", description = "Adding a message to a ticket, with files: upload the files first, then send the message with the `filePath` each upload answered"),
         (name = "Categories", description = "Ticket categories"),
         (name = "Attachments", description = "Downloading attached files"),
+        (name = "Webhooks", description = "Endpoints that receive events as signed HTTP POSTs (admins only), their deliveries and attempts"),
         (name = "Events", description = "What happened to tickets, for integrations (admins only): each change's events, in the order they became readable"),
         (name = "Operations", description = "Health, readiness and metrics, for operators"),
     )

@@ -7,6 +7,7 @@ mod events;
 mod logs;
 mod messages;
 mod tickets;
+mod webhooks;
 
 use actix_web::HttpResponse;
 use ticketd_app::{AppError, Count, ListPage};
@@ -102,6 +103,15 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
         .service(tickets::open_ticket)
         .service(logs::list_logs)
         .service(events::list_events)
+        .service(webhooks::register_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::rotate_webhook_secret)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::get_delivery)
+        .service(webhooks::resend_delivery)
         .service(categories::list_categories)
         .service(categories::create_category)
         .service(tickets::get_ticket)

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 mod files;
+pub mod receiver;
 mod shapes;
 
 #[allow(unused_imports)] // each test file uses some
@@ -111,6 +112,7 @@ pub fn settings() -> HttpSettings {
         upload_bytes_per_minute: 0,
         crash_after_kept_answer: false,
         cors: ticketd_http_actix::CorsOrigins::None,
+        webhook_allow_private: false,
     }
 }
 

@@ -170,6 +170,23 @@ pub struct Config {
           value_name = "TICKETD_EVENT_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub event_retention_days: u32,
+    /// `true` takes plain `http://` webhook endpoints (local stacks); only
+    /// `https://` otherwise.
+    #[arg(long, global = true, env = "TICKETD_WEBHOOK_ALLOW_HTTP",
+          value_name = "TICKETD_WEBHOOK_ALLOW_HTTP", default_value = "false",
+          value_parser = flag, action = clap::ArgAction::Set)]
+    pub webhook_allow_http: bool,
+    /// `true` lets webhook endpoints resolve to loopback, private and
+    /// link-local addresses (local stacks); refused otherwise.
+    #[arg(long, global = true, env = "TICKETD_WEBHOOK_ALLOW_PRIVATE",
+          value_name = "TICKETD_WEBHOOK_ALLOW_PRIVATE", default_value = "false",
+          value_parser = flag, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// How long one webhook delivery attempt may take, in seconds.
+    #[arg(long, global = true, env = "TICKETD_WEBHOOK_TIMEOUT_SECS",
+          value_name = "TICKETD_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_secs: u64,
     /// The most bytes one user's unattached uploads may hold.
     #[arg(long, global = true, env = "TICKETD_UPLOAD_QUOTA_BYTES",
           value_name = "TICKETD_UPLOAD_QUOTA_BYTES", default_value_t = 200 * MIB,
