@@ -188,6 +188,49 @@ async fn the_document_has_bearer_auth_and_per_endpoint_status_types() {
     }
 }
 
+/// Each event type sent has its webhook in the document, with headers and
+/// an example that holds to the event's schema.
+#[actix_web::test]
+async fn every_event_type_sent_is_a_documented_webhook_with_a_valid_example() {
+    let doc = served_document(&TestDatabase::sqlite()).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let hooks = doc["webhooks"].as_object().unwrap();
+    let sent: Vec<&str> = ticketd_domain::EventType::ALL
+        .iter()
+        .filter(|t| **t != ticketd_domain::EventType::SlaBreached)
+        .map(|t| t.as_str())
+        .collect();
+    assert_eq!(
+        hooks.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        sent.into_iter().collect()
+    );
+    let mut root = json!({"$ref": "#/components/schemas/EventDto"});
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    root["components"] = doc["components"].clone();
+    let validator = jsonschema::validator_for(&root).unwrap();
+    for (name, hook) in hooks {
+        let post = &hook["post"];
+        let headers: Vec<&str> = post["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            headers,
+            ["webhook-id", "webhook-timestamp", "webhook-signature"],
+            "{name}"
+        );
+        let example = &post["requestBody"]["content"]["application/json"]["example"];
+        assert_eq!(example["type"], name.as_str());
+        let errors: Vec<String> = validator
+            .iter_errors(example)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
 #[actix_web::test]
 async fn the_document_matches_its_snapshot() {
     let doc = served_document(&TestDatabase::sqlite()).await;

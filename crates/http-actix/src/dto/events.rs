@@ -33,7 +33,7 @@ pub enum EventTypeDto {
     /// A deleted ticket was restored.
     #[serde(rename = "ticket.restored")]
     TicketRestored,
-    /// A ticket missed a service-level target.
+    /// A ticket missed a service-level target (not sent yet: service-level clocks are to come).
     #[serde(rename = "sla.breached")]
     SlaBreached,
 }

@@ -7,6 +7,7 @@ mod examples;
 mod routes;
 mod rules;
 mod schemas;
+mod webhooks;
 
 pub use routes::{RouteTable, fallback};
 pub use rules::FIELD_RULES;
@@ -74,6 +75,7 @@ impl Modify for BearerAuth {
 /// one attachment.
 pub(crate) fn refine(openapi: &mut OpenApi) {
     apply_rules(openapi);
+    webhooks::add_webhooks(openapi);
     examples::error_examples(openapi);
     use utoipa::openapi::schema::Schema;
     if let Some(RefOr::T(Schema::Object(update))) = openapi
