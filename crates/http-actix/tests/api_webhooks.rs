@@ -95,7 +95,13 @@ async fn an_admin_registers_changes_rotates_and_removes_an_endpoint(db: &TestDat
     let rotated = r.data()["secret"].as_str().unwrap();
     assert!(rotated.starts_with("whsec_") && rotated != secret);
     assert!(r.data()["previousSecretExpiresAt"].is_string());
-    api.post(&format!("{HOOKS}/{id}/rotate-secret"), &admin(), json!({"graceSeconds": 9_999_999})).await.expect_error(400);
+    for bad in [json!({"graceSeconds": 9_999_999}), json!({"graceSeconds": -1}), json!({"graceSeconds": 1.5}), json!({"grace": 1})] {
+        api.post(&format!("{HOOKS}/{id}/rotate-secret"), &admin(), bad).await.expect_error(400);
+    }
+    api.post(&format!("{HOOKS}/{id}/rotate-secret"), &admin(), json!({"graceSeconds": 60.0})).await.expect(200);
+    // No body at all: the default grace (a day).
+    let r = api.call(actix_web::http::Method::POST, &format!("{HOOKS}/{id}/rotate-secret"), Some(&admin()), None).await.expect(200);
+    assert!(r.data()["secret"].as_str().unwrap().starts_with("whsec_"));
 
     for token in [agent(), customer("c1")] {
         let r = api.get(HOOKS, &token).await.expect_error(403);

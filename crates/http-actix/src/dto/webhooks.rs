@@ -7,7 +7,7 @@ use ticketd_domain::EventType;
 use ticketd_ports::{Delivery, DeliveryAttempt, EndpointChange, WebhookEndpoint};
 use utoipa::ToSchema;
 
-use super::json::not_null;
+use super::json::{not_null, whole_number};
 use super::{EventTypeDto, UserTypeDto, time};
 
 /// Reads event type names, collecting the unknown ones.
@@ -133,26 +133,25 @@ impl UpdateWebhookRequest {
 pub struct RotateSecretRequest {
     /// How long the old secret keeps signing beside the new one, in seconds:
     /// 0 to 604800 (a week); 86400 (a day) by default.
-    #[schema(nullable = false, minimum = 0, maximum = 604800, example = 86400)]
-    #[serde(default, deserialize_with = "not_null")]
-    pub grace_seconds: Option<u64>,
+    #[schema(nullable = false, value_type = Option<u64>, minimum = 0, maximum = 604800, example = 86400)]
+    #[serde(default, deserialize_with = "whole_number")]
+    pub grace_seconds: Option<i64>,
 }
 
 /// The longest grace period of an old secret.
-pub const MAX_GRACE_SECONDS: u64 = 7 * 24 * 3600;
+pub const MAX_GRACE_SECONDS: i64 = 7 * 24 * 3600;
 
 impl RotateSecretRequest {
     /// The grace period, or why it is wrong.
     pub fn grace(&self) -> Result<chrono::Duration, Vec<FieldError>> {
         let secs = self.grace_seconds.unwrap_or(24 * 3600);
-        if secs > MAX_GRACE_SECONDS {
+        if !(0..=MAX_GRACE_SECONDS).contains(&secs) {
             return Err(vec![FieldError::new(
                 "graceSeconds",
-                "must be at most 604800 (a week)",
+                "must be from 0 to 604800 (a week)",
             )]);
         }
-        // At most a week: within an i64.
-        Ok(chrono::Duration::seconds(secs as i64))
+        Ok(chrono::Duration::seconds(secs))
     }
 }
 
