@@ -35,7 +35,8 @@ pub struct CreateWebhookRequest {
         required = true,
         nullable = false,
         example = "https://crm.example.com/hooks/ticketd",
-        max_length = 2000
+        max_length = 2000,
+        pattern = r"^https://[^\s/?#@]+(/[^\s#]*)?$"
     )]
     #[serde(default, deserialize_with = "not_null")]
     pub url: Option<String>,
@@ -87,7 +88,8 @@ pub struct UpdateWebhookRequest {
     #[schema(
         nullable = false,
         example = "https://crm.example.com/hooks/ticketd",
-        max_length = 2000
+        max_length = 2000,
+        pattern = r"^https://[^\s/?#@]+(/[^\s#]*)?$"
     )]
     #[serde(default, deserialize_with = "not_null")]
     pub url: Option<String>,
