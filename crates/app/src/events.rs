@@ -1,7 +1,7 @@
 //! Reading the events of changes, and forgetting old ones.
 
 use ticketd_domain::{Actor, EventType, TicketId, UserType};
-use ticketd_ports::{Event, EventFilter};
+use ticketd_ports::{Event, EventFilter, Page, Position};
 
 use crate::desk::SupportDesk;
 use crate::error::AppError;
@@ -46,6 +46,70 @@ impl SupportDesk {
             .list_events(&filter, page.resolve(order)?)
             .await?;
         Ok(ListPage::from_rows(rows, page.limit, order, |e| e.position))
+    }
+
+    /// The events `actor` may see: a customer, the public events of its own
+    /// tickets while they are not deleted; staff, every event.
+    pub fn may_see_event(actor: &Actor, event: &Event) -> bool {
+        Self::event_scope(actor).admits(event)
+            && (actor.user_type.is_staff() || !event.ticket.ticket.is_delete)
+    }
+
+    fn event_scope(actor: &Actor) -> EventFilter {
+        EventFilter {
+            owner: Self::owner_scope(actor),
+            include_internal: actor.user_type.is_staff(),
+            ..EventFilter::default()
+        }
+    }
+
+    /// At most `limit` events `actor` may see (see
+    /// [`may_see_event`](Self::may_see_event)) after `after`, in their order:
+    /// what a live stream resumes with.
+    pub async fn events_for(
+        &self,
+        actor: &Actor,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<Vec<Event>, AppError> {
+        let page = Page {
+            limit,
+            offset: 0,
+            after,
+        };
+        let rows = self
+            .ports
+            .events
+            .list_events(&Self::event_scope(actor), page)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|e| Self::may_see_event(actor, e))
+            .collect())
+    }
+
+    /// At most `limit` events of every ticket after `after`, in their order
+    /// (for a server's own fan-out to its live streams, which filter them).
+    pub async fn every_event_after(
+        &self,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<Vec<Event>, AppError> {
+        let filter = EventFilter {
+            include_internal: true,
+            ..EventFilter::default()
+        };
+        let page = Page {
+            limit,
+            offset: 0,
+            after,
+        };
+        Ok(self.ports.events.list_events(&filter, page).await?)
+    }
+
+    /// Where the events readable now end.
+    pub async fn last_event_position(&self) -> Result<Option<Position>, AppError> {
+        Ok(self.ports.events.last_event_position().await?)
     }
 
     /// Forgets the events older than `retention`, in batches; returns how

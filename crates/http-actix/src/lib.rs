@@ -23,6 +23,7 @@ mod openapi;
 mod query;
 mod raw_errors;
 mod routes;
+mod stream;
 pub mod webhooks;
 
 use actix_web::HttpMessage as _;
@@ -44,6 +45,7 @@ pub use observe::{Metrics, current_request_id};
 pub use openapi::{FIELD_RULES, OPENAPI_PATH};
 pub use raw_errors::EnvelopedStream;
 pub use routes::PREFIX;
+pub use stream::EventHub;
 
 /// The header carrying each request's id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -73,6 +75,9 @@ pub struct HttpSettings {
     /// Whether webhook endpoints may resolve to private, loopback or
     /// link-local addresses (local stacks and tests only).
     pub webhook_allow_private: bool,
+    /// How long a live event stream may stay silent before it sends a
+    /// keep-alive comment.
+    pub event_stream_heartbeat: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -93,6 +98,7 @@ impl Default for HttpSettings {
             crash_after_kept_answer: false,
             cors: CorsOrigins::None,
             webhook_allow_private: false,
+            event_stream_heartbeat: std::time::Duration::from_secs(15),
         }
     }
 }
@@ -106,6 +112,8 @@ pub struct HttpShared {
     pub limiter: web::Data<RateLimiter>,
     /// Whether the server is stopping (readiness then answers 503).
     pub draining: web::Data<Draining>,
+    /// The fan-out of new events to the live event streams.
+    pub events: web::Data<EventHub>,
 }
 
 /// Set when the server begins to stop: `/ready` answers 503 from then on, so
@@ -135,6 +143,7 @@ impl HttpShared {
                     .with_upload_bytes_per_minute(settings.upload_bytes_per_minute),
             ),
             draining: web::Data::new(Draining::default()),
+            events: web::Data::new(EventHub::default()),
         }
     }
 }
@@ -206,6 +215,7 @@ pub fn build_app(
         .app_data(settings)
         .app_data(shared.metrics)
         .app_data(shared.draining)
+        .app_data(shared.events)
         .app_data(shared.limiter.clone())
         .service(
             SwaggerUi::new("/swagger-ui/{_:.*}")

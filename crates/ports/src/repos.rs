@@ -8,7 +8,7 @@ use crate::error::RepoError;
 use crate::model::{
     ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryOutcome, EndpointChange, Event,
     EventFilter, LogFilter, NewCategory, NewEndpoint, NewLogEntry, NewMessage, NewTicket,
-    NewUpload, Page, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate,
+    NewUpload, Page, Position, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate,
     TicketView, WebhookEndpoint,
 };
 
@@ -109,6 +109,10 @@ pub trait EventLog: Send + Sync {
     /// readable a moment after its change commits, but never at a position
     /// before one already readable.
     async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Vec<Event>, RepoError>;
+
+    /// The position of the last event readable now, or `None` if there is
+    /// none: a reader that starts there reads only what happens from now on.
+    async fn last_event_position(&self) -> Result<Option<Position>, RepoError>;
 
     /// Forgets at most `limit` events that happened before `before`, oldest
     /// first; returns how many.

@@ -180,6 +180,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         crash_after_kept_answer: config.test_crash_at.as_deref() == Some("after-idempotent-write"),
         cors: config.cors_origins.clone().unwrap_or_default(),
         webhook_allow_private: config.webhook_allow_private,
+        ..HttpSettings::default()
     };
     // Listen for SIGTERM/SIGINT before the port opens, so that a signal arriving
     // during start-up is not lost and always means a graceful stop.

@@ -357,6 +357,24 @@ impl EventLog for Store {
             .await
     }
 
+    async fn last_event_position(&self) -> Result<Option<Position>, RepoError> {
+        self.read(|conn| {
+            place_committed(conn)?;
+            let last: Option<(i64, Option<i64>)> = ticket_events::table
+                .filter(ticket_events::position.is_not_null())
+                .order_by(ticket_events::position.desc())
+                .select((ticket_events::id, ticket_events::position))
+                .first(conn)
+                .optional()
+                .map_err(db_error)?;
+            Ok(last.map(|(id, position)| Position {
+                value: position.unwrap_or(id),
+                id,
+            }))
+        })
+        .await
+    }
+
     async fn forget_events_before(&self, before: Timestamp, limit: u32) -> Result<u64, RepoError> {
         let before = to_db_time(before);
         self.write(move |conn| {

@@ -109,3 +109,79 @@ pub(super) async fn list_events(
     let next = page.next.map(|c| c.encode());
     Ok(HttpResponse::Ok().json(ListEnvelope::page(EVENTS, rows, next)))
 }
+
+/// Headers of the live stream.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the header; the handler reads it
+pub struct StreamHeaders {
+    /// The `id` of the last event received: the stream resumes right after
+    /// it, with every event missed meanwhile (as long as it is kept).
+    /// Browsers' `EventSource` sends it by itself when it reconnects.
+    #[param(rename = "Last-Event-ID", pattern = r"^[A-Za-z0-9_-]{1,200}$")]
+    last_event_id: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "Events",
+    summary = "Follow events live",
+    description = "Server-Sent Events (`text/event-stream`), for any signed-in user: each event the \
+                   caller may see, as it happens, one frame each: `id:` (give it back as \
+                   `Last-Event-ID` to resume), `event:` (the type) and `data:` (the event as the \
+                   event list shows it). A customer gets the public events of its own tickets \
+                   (never an internal note, another customer's ticket or a deleted ticket's \
+                   events); staff get every event, internal notes included. A comment \
+                   (`: keep-alive`) comes every 15 seconds of silence. The stream ends when the \
+                   server stops; reconnect with `Last-Event-ID`.",
+    params(StreamHeaders),
+    responses(
+        (status = 200, description = "The stream; it stays open", content_type = "text/event-stream", body = String,
+         example = json!("retry: 2000\n: connected\n\nid: MTplOjQyOjQy\nevent: message.created\ndata: {\"id\":\"evt_42\",\"type\":\"message.created\",...}\n\n")),
+        (status = 400, description = "`Last-Event-ID` is not an id this stream sent", body = ErrorEnvelope),
+        (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
+        (status = 503, description = "The database is unreachable", body = ErrorEnvelope),
+    ),
+    security(("bearerAuth" = []))
+)]
+#[get("/support-ticket/events/stream")]
+pub(super) async fn event_stream(
+    user: Authenticated,
+    req: HttpRequest,
+    desk: web::Data<SupportDesk>,
+    hub: web::Data<crate::EventHub>,
+    settings: web::Data<crate::HttpSettings>,
+    draining: web::Data<crate::Draining>,
+) -> Result<HttpResponse, ApiError> {
+    let resume = match req.headers().get("last-event-id") {
+        None => None,
+        Some(raw) => {
+            let bad = || {
+                ApiError::invalid(vec![FieldError::new(
+                    "Last-Event-ID",
+                    "is not an id this stream sent",
+                )])
+            };
+            let text = raw.to_str().map_err(|_| bad())?;
+            let cursor = ticketd_app::Cursor::decode(text, ticketd_app::ListOrder::Events)
+                .map_err(|_| bad())?;
+            Some(cursor.position)
+        }
+    };
+    // Where the stream starts is read before the answer begins: a database
+    // that is away is a 503 now, not a stream that ends at once.
+    desk.last_event_position().await?;
+    let frames = crate::stream::event_stream(
+        &hub,
+        desk.get_ref().clone(),
+        user.0.clone(),
+        resume,
+        settings.event_stream_heartbeat,
+        draining,
+    )
+    .await;
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(frames))
+}

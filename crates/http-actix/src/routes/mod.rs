@@ -103,6 +103,7 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
         .service(tickets::open_ticket)
         .service(logs::list_logs)
         .service(events::list_events)
+        .service(events::event_stream)
         .service(webhooks::register_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)

@@ -241,7 +241,7 @@ pub(super) async fn delete_webhook(
                    both signatures, so a receiver that still has the old secret verifies until \
                    it switches.",
     params(("id" = i64, Path, description = "Endpoint ID", minimum = 1, example = 1)),
-    request_body(content = RotateSecretRequest, example = json!({"graceSeconds": 86400})),
+    request_body(content = Option<RotateSecretRequest>, description = "May be left out: the old secret then signs for a day more", example = json!({"graceSeconds": 86400})),
     responses(
         (status = 200, description = "The endpoint with its new secret", body = Envelope<WebhookWithSecretDto>,
          example = json!({"status": 1, "message": ROTATED, "data": with_secret()})),

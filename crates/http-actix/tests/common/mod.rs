@@ -113,6 +113,7 @@ pub fn settings() -> HttpSettings {
         crash_after_kept_answer: false,
         cors: ticketd_http_actix::CorsOrigins::None,
         webhook_allow_private: false,
+        event_stream_heartbeat: std::time::Duration::from_secs(15),
     }
 }
 
@@ -255,11 +256,96 @@ impl RawResp {
     }
 }
 
+/// An open event stream: its status, and its frames as they come.
+pub struct SseReader<B> {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: std::pin::Pin<Box<B>>,
+    pending: String,
+}
+
+/// One frame of an event stream: its `id`, `event` and `data` (JSON), or a
+/// comment.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: Option<Value>,
+    pub comment: Option<String>,
+}
+
+impl<B: MessageBody> SseReader<B> {
+    /// The frames that come within `wait`.
+    pub async fn frames_within(&mut self, wait: std::time::Duration) -> Vec<Frame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut frames = Vec::new();
+        loop {
+            while let Some(end) = self.pending.find("\n\n") {
+                let raw: String = self.pending.drain(..end + 2).collect();
+                let mut frame = Frame {
+                    id: None,
+                    event: None,
+                    data: None,
+                    comment: None,
+                };
+                for line in raw.lines() {
+                    if let Some(v) = line.strip_prefix("id: ") {
+                        frame.id = Some(v.to_owned());
+                    } else if let Some(v) = line.strip_prefix("event: ") {
+                        frame.event = Some(v.to_owned());
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        frame.data = Some(serde_json::from_str(v).unwrap());
+                    } else if let Some(v) = line.strip_prefix(": ") {
+                        frame.comment = Some(v.to_owned());
+                    }
+                }
+                frames.push(frame);
+            }
+            let next = std::future::poll_fn(|cx| self.body.as_mut().poll_next(cx));
+            match tokio::time::timeout_at(deadline, next).await {
+                Ok(Some(Ok(bytes))) => self.pending.push_str(std::str::from_utf8(&bytes).unwrap()),
+                Ok(Some(Err(_))) => panic!("the stream failed"),
+                Ok(None) | Err(_) => return frames,
+            }
+        }
+    }
+
+    /// The event frames that come within `wait`.
+    pub async fn events_within(&mut self, wait: std::time::Duration) -> Vec<Frame> {
+        self.frames_within(wait)
+            .await
+            .into_iter()
+            .filter(|f| f.event.is_some())
+            .collect()
+    }
+}
+
 impl<S, B> TestApi<S>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    /// Opens the live event stream as `token`, resuming after `last_event_id`.
+    pub async fn open_stream(
+        &self,
+        token: Option<&str>,
+        last_event_id: Option<&str>,
+    ) -> SseReader<B> {
+        let mut req = test::TestRequest::get().uri("/backend/api/support-ticket/events/stream");
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        if let Some(id) = last_event_id {
+            req = req.insert_header(("Last-Event-ID", id));
+        }
+        let res = test::call_service(&self.app, req.to_request()).await;
+        SseReader {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: Box::pin(res.into_body()),
+            pending: String::new(),
+        }
+    }
     pub async fn send_raw(&self, req: test::TestRequest) -> RawResp {
         let res = test::call_service(&self.app, req.to_request()).await;
         let status = res.status();

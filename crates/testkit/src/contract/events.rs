@@ -266,11 +266,16 @@ pub async fn events_are_read_in_order_from_a_position_within_a_scope(db: &impl P
         walked.extend(rows);
     }
     assert_eq!(walked, all);
+    assert_eq!(
+        db.last_event_position().await.unwrap(),
+        all.last().map(|e| e.position)
+    );
 }
 
 /// Old events are forgotten oldest first, as many as asked at most; the
 /// rest stay, and new ones never reuse an id.
 pub async fn old_events_are_forgotten_and_ids_never_reused(db: &impl Ports) {
+    assert_eq!(db.last_event_position().await.unwrap(), None);
     let top = category(db, "General", None).await;
     ticket(db, top, "c1", "first", t0()).await;
     ticket(db, top, "c1", "second", t0() + Duration::hours(1)).await;

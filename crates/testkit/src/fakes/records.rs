@@ -122,6 +122,10 @@ impl EventLog for InMemoryStore {
         Ok(page_of(rows, page, false, |e: &Event| e.position))
     }
 
+    async fn last_event_position(&self) -> Result<Option<Position>, RepoError> {
+        Ok(self.lock()?.events.last().map(|e| e.position))
+    }
+
     async fn forget_events_before(
         &self,
         before: ticketd_domain::Timestamp,
