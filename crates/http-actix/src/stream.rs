@@ -170,7 +170,7 @@ pub(crate) async fn event_stream(
     stopping: actix_web::web::Data<crate::Draining>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
     let (receiver, now) = hub.subscribe(&desk).await;
-    let tick = Duration::from_millis(250).min(heartbeat);
+    let tick = Duration::from_secs(1).min(heartbeat);
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let state = StreamState {

@@ -99,6 +99,7 @@ async fn an_admin_registers_changes_rotates_and_removes_an_endpoint(db: &TestDat
         api.post(&format!("{HOOKS}/{id}/rotate-secret"), &admin(), bad).await.expect_error(400);
     }
     api.post(&format!("{HOOKS}/{id}/rotate-secret"), &admin(), json!({"graceSeconds": 60.0})).await.expect(200);
+    api.post(&format!("{HOOKS}/{id}/rotate-secret"), &admin(), Value::Null).await.expect(200);
     // No body at all: the default grace (a day).
     let r = api.call(actix_web::http::Method::POST, &format!("{HOOKS}/{id}/rotate-secret"), Some(&admin()), None).await.expect(200);
     assert!(r.data()["secret"].as_str().unwrap().starts_with("whsec_"));

@@ -241,7 +241,7 @@ pub(super) async fn delete_webhook(
                    both signatures, so a receiver that still has the old secret verifies until \
                    it switches.",
     params(("id" = i64, Path, description = "Endpoint ID", minimum = 1, example = 1)),
-    request_body(content = Option<RotateSecretRequest>, description = "May be left out: the old secret then signs for a day more", example = json!({"graceSeconds": 86400})),
+    request_body(content = Option<RotateSecretRequest>, description = "May be left out (or `null`): the old secret then signs for a day more", example = json!({"graceSeconds": 86400})),
     responses(
         (status = 200, description = "The endpoint with its new secret", body = Envelope<WebhookWithSecretDto>,
          example = json!({"status": 1, "message": ROTATED, "data": with_secret()})),
@@ -272,7 +272,13 @@ pub(super) async fn rotate_webhook_secret(
     let request = if bodiless {
         RotateSecretRequest::default()
     } else {
-        read_json::<RotateSecretRequest>(&req, body).await?
+        let bytes = crate::input::read_body(&req, body).await?;
+        // `null` is no body too (the document's body is optional).
+        if bytes.trim_ascii() == b"null" {
+            RotateSecretRequest::default()
+        } else {
+            crate::input::parse_json(&bytes)?
+        }
     };
     let grace = request.grace().map_err(ApiError::invalid)?;
     let endpoint = desk.rotate_webhook_secret(&user.0, id, grace).await?;
