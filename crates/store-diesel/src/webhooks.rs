@@ -346,6 +346,16 @@ fn finish(
     outcome: &DeliveryOutcome,
 ) -> Result<(), RepoError> {
     let at = to_db_time(attempt.at);
+    let target = webhook_deliveries::table.find(id.get());
+    let Some(endpoint) = target
+        .select(webhook_deliveries::endpoint_id)
+        .first::<i64>(conn)
+        .optional()
+        .map_err(db_error)?
+    else {
+        // Its endpoint was removed during the attempt: nothing to record.
+        return Ok(());
+    };
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(id.get()),
@@ -356,11 +366,6 @@ fn finish(
             webhook_attempts::error.eq(attempt.error.as_deref()),
         ))
         .execute(conn)
-        .map_err(db_error)?;
-    let target = webhook_deliveries::table.find(id.get());
-    let endpoint: i64 = target
-        .select(webhook_deliveries::endpoint_id)
-        .first(conn)
         .map_err(db_error)?;
     let none: Option<NaiveDateTime> = None;
     match outcome {

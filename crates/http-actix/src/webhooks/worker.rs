@@ -80,7 +80,12 @@ impl WebhookWorker {
                     n > 0
                 }
                 Err(e) => {
-                    let text = e.to_string();
+                    let mut text = e.to_string();
+                    let mut cause = std::error::Error::source(&e);
+                    while let Some(c) = cause {
+                        text.push_str(&format!(": {c}"));
+                        cause = c.source();
+                    }
                     let repeat = last_failure.as_ref().is_some_and(|(t, at)| {
                         *t == text && at.elapsed() < Duration::from_secs(60)
                     });
@@ -109,10 +114,18 @@ impl WebhookWorker {
             .await?;
         let attempts = claimed.iter().map(|c| self.attempt(c));
         let results = futures_util::future::join_all(attempts).await;
+        // Every attempt is recorded even if one record fails (its lease
+        // then runs out, and it is tried again).
+        let mut failed = None;
         for (c, (attempt, ok)) in claimed.iter().zip(results) {
-            self.desk.finish_webhook_attempt(c, attempt, ok).await?;
+            if let Err(e) = self.desk.finish_webhook_attempt(c, attempt, ok).await {
+                failed.get_or_insert(e);
+            }
         }
-        Ok(claimed.len())
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(claimed.len()),
+        }
     }
 
     /// One attempt: what it found, and whether it delivered.

@@ -100,6 +100,12 @@ pub async fn endpoints_are_registered_changed_rotated_and_removed(db: &impl Port
 
     db.delete_endpoint(a.id).await.unwrap();
     assert_eq!(db.get_endpoint(a.id).await.unwrap(), None);
+    // An attempt that ends after its endpoint was removed records nothing.
+    let gone = ticketd_domain::DeliveryId(424_242);
+    db.finish_attempt(gone, attempt(later, Some(200)), DeliveryOutcome::Delivered)
+        .await
+        .unwrap();
+    assert!(db.list_attempts(gone).await.unwrap().is_empty());
     assert!(matches!(
         db.delete_endpoint(a.id).await,
         Err(RepoError::NotFound)

@@ -229,7 +229,10 @@ impl WebhookStore for InMemoryStore {
     ) -> Result<(), RepoError> {
         let mut s = self.lock()?;
         let at = attempt.at;
-        let record = s.delivery_mut(id)?;
+        let Ok(record) = s.delivery_mut(id) else {
+            // Its endpoint was removed during the attempt: nothing to record.
+            return Ok(());
+        };
         record.attempts.push(attempt);
         record.leased_until = None;
         let endpoint = record.delivery.endpoint_id;
