@@ -266,6 +266,47 @@ fn sigterm_turns_readiness_off_and_keeps_serving_for_the_drain_period() {
     );
 }
 
+/// A live event stream does not hold the stop up: it ends when the server
+/// starts to stop, and the server exits after its drain period.
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_live_event_streams_and_the_server_exits_promptly() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(dir.path(), None, &[("TICKETD_DRAIN_SECS", "1")]);
+    let agent = token(dir.path(), "agent1", "agent");
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let request = format!(
+        "GET /backend/api/support-ticket/events/stream HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {agent}\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut first = [0u8; 512];
+    let n = stream.read(&mut first).unwrap();
+    let head = String::from_utf8_lossy(&first[..n]).to_string();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+    let signalled = Instant::now();
+    send_sigterm(&server);
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    let all = format!("{head}{}", String::from_utf8_lossy(&rest));
+    assert!(
+        all.ends_with("0\r\n\r\n"),
+        "the stream's body was ended: {all:?}"
+    );
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "the stream held the stop up for {:?}",
+        signalled.elapsed()
+    );
+}
+
 #[test]
 fn a_client_too_slow_with_its_body_gets_408() {
     use std::io::{Read, Write};
