@@ -229,15 +229,20 @@ pub(crate) fn ticket_query(q: &QueryParams, errors: &mut Vec<FieldError>) -> Tic
     f
 }
 
-/// `limit`, `offset`, `cursor` and `count`, collecting every invalid one.
-pub(crate) fn paging(q: &QueryParams, errors: &mut Vec<FieldError>) -> (PageRequest, bool) {
-    let page = page(q.one("limit"), q.one("offset"), q.one("cursor"))
+/// `limit`, `offset` and `cursor`, collecting every invalid one.
+pub(crate) fn page_params(q: &QueryParams, errors: &mut Vec<FieldError>) -> PageRequest {
+    page(q.one("limit"), q.one("offset"), q.one("cursor"))
         // What holds of any page holds for a count too.
         .and_then(|page| page.check().map(|()| page))
         .unwrap_or_else(|e| {
             errors.extend(e);
             PageRequest::first(0)
-        });
+        })
+}
+
+/// `limit`, `offset`, `cursor` and `count`, collecting every invalid one.
+pub(crate) fn paging(q: &QueryParams, errors: &mut Vec<FieldError>) -> (PageRequest, bool) {
+    let page = page_params(q, errors);
     let count = flag("count", q.one("count")).unwrap_or_else(|e| {
         errors.push(e);
         false

@@ -378,6 +378,7 @@ impl EventLog for Store {
     async fn forget_events_before(&self, before: Timestamp, limit: u32) -> Result<u64, RepoError> {
         let before = to_db_time(before);
         self.write(move |conn| {
+            crate::webhooks::write_first(conn)?;
             let oldest: Vec<i64> = ticket_events::table
                 .filter(ticket_events::occurred_at.lt(before))
                 .order_by(ticket_events::occurred_at.asc())

@@ -202,8 +202,9 @@ macro_rules! claimable {
 }
 
 /// Takes SQLite's write lock first: a transaction that reads before it
-/// writes fails at once, instead of waiting, when another process writes.
-fn write_first(conn: &mut AnyConnection) -> Result<(), RepoError> {
+/// writes fails at once ("database is locked"), instead of waiting, when
+/// another process (a second server on the same file) writes meanwhile.
+pub(crate) fn write_first(conn: &mut AnyConnection) -> Result<(), RepoError> {
     if let AnyConnection::Sqlite(_) = conn {
         diesel::update(webhook_queue::table.find(1))
             .set(webhook_queue::position.eq(webhook_queue::position))
@@ -345,6 +346,7 @@ fn finish(
     attempt: &DeliveryAttempt,
     outcome: &DeliveryOutcome,
 ) -> Result<(), RepoError> {
+    write_first(conn)?;
     let at = to_db_time(attempt.at);
     let target = webhook_deliveries::table.find(id.get());
     let Some(endpoint) = target
@@ -532,6 +534,7 @@ impl WebhookStore for Store {
         at: Timestamp,
     ) -> Result<WebhookEndpoint, RepoError> {
         self.write(move |conn| {
+            write_first(conn)?;
             let old = load_endpoint(conn, id)?;
             diesel::update(webhook_endpoints::table.find(id.get()))
                 .set((

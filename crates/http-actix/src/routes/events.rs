@@ -9,7 +9,9 @@ use crate::auth::Authenticated;
 use crate::dto::EventDto;
 use crate::envelope::ListEnvelope;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::query::{QueryParams, checked, page, ticket_id};
+use crate::query::{QueryParams, checked, page_params, ticket_id};
+
+use super::page_response;
 
 const EVENTS: &str = "Events retrieved successfully";
 
@@ -81,12 +83,7 @@ pub(super) async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let q = QueryParams::parse(&req)?;
     let mut errors = Vec::new();
-    let page = page(q.one("limit"), q.one("offset"), q.one("cursor"))
-        .and_then(|page| page.check().map(|()| page))
-        .unwrap_or_else(|e| {
-            errors.extend(e);
-            ticketd_app::PageRequest::first(0)
-        });
+    let page = page_params(&q, &mut errors);
     if q.one("count").is_some() {
         errors.push(FieldError::new("count", "is not offered for events"));
     }
@@ -105,9 +102,7 @@ pub(super) async fn list_events(
     }
     checked(errors)?;
     let page = desk.list_events(&user.0, query, &page).await?;
-    let rows: Vec<EventDto> = page.rows.iter().map(EventDto::from).collect();
-    let next = page.next.map(|c| c.encode());
-    Ok(HttpResponse::Ok().json(ListEnvelope::page(EVENTS, rows, next)))
+    Ok(page_response::<_, EventDto>(EVENTS, page))
 }
 
 /// Headers of the live stream.

@@ -69,7 +69,7 @@ where
 }
 
 /// A page of a list, with the cursor of the next page.
-fn page_response<R, T>(message: &str, page: ListPage<R>) -> HttpResponse
+pub(super) fn page_response<R, T>(message: &str, page: ListPage<R>) -> HttpResponse
 where
     T: serde::Serialize + for<'a> From<&'a R>,
 {

@@ -14,7 +14,9 @@ use crate::dto::{
 use crate::envelope::{Envelope, ListEnvelope};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::input::read_json;
-use crate::query::{QueryParams, checked, page};
+use crate::query::{QueryParams, checked, page_params};
+
+use super::page_response;
 use crate::webhooks::guard::check_url;
 
 const REGISTERED: &str = "Webhook endpoint registered";
@@ -328,17 +330,10 @@ pub(super) async fn list_deliveries(
     let id = endpoint_id(&id)?;
     let q = QueryParams::parse(&req)?;
     let mut errors: Vec<FieldError> = Vec::new();
-    let page = page(q.one("limit"), q.one("offset"), q.one("cursor"))
-        .and_then(|page| page.check().map(|()| page))
-        .unwrap_or_else(|e| {
-            errors.extend(e);
-            ticketd_app::PageRequest::first(0)
-        });
+    let page = page_params(&q, &mut errors);
     checked(errors)?;
     let page = desk.webhook_deliveries(&user.0, id, &page).await?;
-    let rows: Vec<DeliveryDto> = page.rows.iter().map(DeliveryDto::from).collect();
-    let next = page.next.map(|c| c.encode());
-    Ok(HttpResponse::Ok().json(ListEnvelope::page(DELIVERIES, rows, next)))
+    Ok(page_response::<_, DeliveryDto>(DELIVERIES, page))
 }
 
 #[utoipa::path(
