@@ -690,3 +690,30 @@ impl WebhookStore for Store {
         .await
     }
 }
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// The plans (PostgreSQL's `EXPLAIN (FORMAT JSON)`) of what a claim of
+    /// due deliveries and a page of an endpoint's deliveries send; empty on
+    /// SQLite.
+    pub async fn explain_deliveries(
+        &self,
+        now: Timestamp,
+        endpoint: EndpointId,
+    ) -> Result<Vec<String>, RepoError> {
+        let now = to_db_time(now);
+        self.read(move |conn| {
+            let mut plans = crate::explain::Plans::kept();
+            plans.note(conn, || claimable!(now, 16_i64))?;
+            plans.note(conn, || {
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::endpoint_id.eq(endpoint.get()))
+                    .order_by(webhook_deliveries::id.desc())
+                    .select(webhook_deliveries::id)
+                    .limit(11)
+            })?;
+            Ok(plans.into_vec())
+        })
+        .await
+    }
+}

@@ -1,7 +1,7 @@
 //! With enough tickets that the planner's choices are real (10^5, shaped like
 //! `ticketd seed`'s), no list, search, count or details call of the API plans
-//! a sequential scan of tickets, messages, attachments, the audit log or the
-//! events.
+//! a sequential scan of tickets, messages, attachments, the audit log, the
+//! events or the webhook deliveries (a claim of due ones included).
 //! PostgreSQL's `EXPLAIN (FORMAT JSON)` of every statement each call sends is
 //! checked by shape, never by time.
 
@@ -10,7 +10,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use ticketd_domain::{
-    CategoryId, EventType, Keyword, Priority, TicketId, TicketStatus, Timestamp, UserId,
+    CategoryId, EndpointId, EventType, Keyword, Priority, TicketId, TicketStatus, Timestamp, UserId,
 };
 use ticketd_ports::{
     EventFilter, LogFilter, Page, Position, ReadScope, SortField, TicketFilter, TicketQuery,
@@ -73,18 +73,27 @@ SELECT j, CASE WHEN j % 2 = 1 THEN 'ticket.created' ELSE 'message.created' END, 
        'agent01', 'agent', timestamp '2024-01-01' + j * interval '30 seconds', '{}'
 FROM generate_series(1, 200000) AS j;
 SELECT setval(pg_get_serial_sequence('ticket_events', 'id'), 200000);
+INSERT INTO webhook_endpoints (id, url, description, event_types, include_internal, active, secret, created_by, created_by_type, created_at, updated_at)
+SELECT i, 'https://hook' || i || '.example', '', '', false, true, 'whsec_c2VjcmV0', 'admin1', 'admin', '2024-01-01', '2024-01-01'
+FROM generate_series(1, 2) AS i;
+SELECT setval(pg_get_serial_sequence('webhook_endpoints', 'id'), 2);
+INSERT INTO webhook_deliveries (endpoint_id, event_id, event_position, event_type, ticket_id, state, attempts, next_attempt_at, created_at)
+SELECT 1 + j % 2, j, j, 'ticket.created', 1 + (j - 1) / 2, CASE WHEN j > 199000 THEN 'pending' ELSE 'delivered' END,
+       1, timestamp '2024-01-01' + j * interval '30 seconds', timestamp '2024-01-01' + j * interval '30 seconds'
+FROM generate_series(1, 200000) AS j;
 INSERT INTO users (user_id, user_type, first_seen, last_seen)
 SELECT 'agent' || lpad(i::text, 2, '0'), 'agent', '2024-01-01', '2024-01-01' FROM generate_series(1, 50) AS i;
 ANALYZE;
 "#;
 
 /// The relations that must never be read whole.
-const BIG: [&str; 5] = [
+const BIG: [&str; 6] = [
     "tickets",
     "ticket_messages",
     "ticket_attachments",
     "ticket_logs",
     "ticket_events",
+    "webhook_deliveries",
 ];
 
 /// Every sequential scan of a big relation in a JSON plan.
@@ -418,4 +427,12 @@ async fn no_api_query_reads_a_big_table_whole() {
             );
         }
     }
+
+    // The webhook worker's claim of due deliveries (1,000 of 200,000
+    // pending), and a page of an endpoint's deliveries.
+    let now = Utc.with_ymd_and_hms(2024, 3, 12, 0, 0, 0).unwrap();
+    check(
+        "webhook deliveries",
+        &store.explain_deliveries(now, EndpointId(1)).await.unwrap(),
+    );
 }
