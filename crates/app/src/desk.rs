@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use ticketd_domain::{Actor, TicketId, UserId, UserType, Visibility};
 use ticketd_ports::{
     AuditLogRepository, CategoryRepository, Claim, Clock, EventLog, FileStore, IdempotencyStore,
-    PoolStats, ReadScope, RepoError, StoreHealth, TicketDetails, TicketRepository, TicketView,
-    UploadRepository, UserDirectory, WebhookStore,
+    PoolStats, ReadScope, RepoError, SlaStore, StoreHealth, TicketDetails, TicketRepository,
+    TicketView, UploadRepository, UserDirectory, WebhookStore,
 };
 
 use crate::error::AppError;
@@ -28,6 +28,8 @@ pub struct SupportDesk {
     last_sweep_hour: Arc<AtomicI64>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) webhooks: crate::webhooks::WebhookPolicy,
+    /// Whether customers see their tickets' service-level clocks.
+    pub(crate) sla_for_customers: bool,
 }
 
 /// The storage ports the desk works through, each its own object: they may
@@ -53,6 +55,8 @@ pub struct StoragePorts {
     pub uploads: Arc<dyn UploadRepository>,
     /// Webhook endpoints and deliveries.
     pub webhooks: Arc<dyn WebhookStore>,
+    /// The service-level policy and the breach sweep.
+    pub sla: Arc<dyn SlaStore>,
 }
 
 impl StoragePorts {
@@ -68,6 +72,7 @@ impl StoragePorts {
             + IdempotencyStore
             + UploadRepository
             + WebhookStore
+            + SlaStore
             + 'static,
     {
         Self {
@@ -79,7 +84,8 @@ impl StoragePorts {
             health: store.clone(),
             idempotency: store.clone(),
             uploads: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            sla: store,
         }
     }
 }
@@ -120,7 +126,15 @@ impl SupportDesk {
             last_sweep_hour: Arc::new(AtomicI64::new(i64::MIN)),
             clock,
             webhooks: crate::webhooks::WebhookPolicy::default(),
+            sla_for_customers: false,
         }
+    }
+
+    /// The same desk, showing customers their tickets' service-level clocks
+    /// (`true`) or not (the default).
+    pub fn with_sla_for_customers(mut self, shown: bool) -> Self {
+        self.sla_for_customers = shown;
+        self
     }
 
     /// The same desk with another policy for webhook endpoint URLs.
@@ -241,10 +255,15 @@ impl SupportDesk {
     ) -> Result<TicketDetails, AppError> {
         let scope = Self::read_scope(actor, include_deleted)?;
         self.remember(actor).await?;
-        self.ports
+        let mut details = self
+            .ports
             .tickets
             .ticket_details(id, &scope)
             .await?
-            .ok_or_else(|| ticket_not_found(id))
+            .ok_or_else(|| ticket_not_found(id))?;
+        if !self.shows_sla_to(actor) {
+            details.ticket.sla = ticketd_domain::TicketSla::default();
+        }
+        Ok(details)
     }
 }

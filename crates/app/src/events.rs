@@ -55,6 +55,19 @@ impl SupportDesk {
             && (actor.user_type.is_staff() || !event.ticket.ticket.is_delete)
     }
 
+    /// The events a stream of `actor` reads: its scope, without the
+    /// breaches of clocks it does not see.
+    fn stream_scope(&self, actor: &Actor) -> EventFilter {
+        let mut scope = Self::event_scope(actor);
+        if !self.shows_sla_to(actor) {
+            scope.types = EventType::ALL
+                .into_iter()
+                .filter(|t| *t != EventType::SlaBreached)
+                .collect();
+        }
+        scope
+    }
+
     fn event_scope(actor: &Actor) -> EventFilter {
         EventFilter {
             owner: Self::owner_scope(actor),
@@ -80,11 +93,11 @@ impl SupportDesk {
         let rows = self
             .ports
             .events
-            .list_events(&Self::event_scope(actor), page)
+            .list_events(&self.stream_scope(actor), page)
             .await?;
         Ok(rows
             .into_iter()
-            .filter(|e| Self::may_see_event(actor, e))
+            .filter_map(|e| self.event_as_seen_by(actor, &e))
             .collect())
     }
 

@@ -1,7 +1,8 @@
 //! The use cases of ticketd: opening and reading tickets, adding messages and
 //! internal notes, uploading files and attaching them, moving tickets through
 //! their workflow, assigning and re-categorising them, deleting and restoring
-//! them, reading the audit log, and managing categories.
+//! them, reading the audit log, service-level policies and clocks, and
+//! managing categories.
 //!
 //! This is where the rules of who may do what live, and where each change is
 //! paired with the audit-log entry that records it. The use cases talk to the
@@ -15,6 +16,7 @@ mod error;
 mod events;
 mod logs;
 mod paging;
+mod sla;
 mod sniff;
 mod tickets;
 mod upload_batch;

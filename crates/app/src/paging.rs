@@ -194,6 +194,8 @@ fn field_code(field: SortField) -> &'static str {
         SortField::Priority => "p",
         SortField::Status => "s",
         SortField::Id => "i",
+        SortField::FirstResponseDue => "f",
+        SortField::ResolutionDue => "r",
     }
 }
 
@@ -204,6 +206,8 @@ fn field_of(code: &str) -> Option<SortField> {
         "p" => SortField::Priority,
         "s" => SortField::Status,
         "i" => SortField::Id,
+        "f" => SortField::FirstResponseDue,
+        "r" => SortField::ResolutionDue,
         _ => return None,
     })
 }

@@ -151,13 +151,14 @@ impl SupportDesk {
             let log = NewLogEntry::new(LogAction::CreatedTicket, actor, at);
             match self.ports.tickets.create_ticket(new, log).await {
                 Err(RepoError::Conflict(_)) if attempts < 5 => continue,
-                other => return other.map_err(Into::into),
+                other => return Ok(self.as_seen_by(actor, other?)),
             }
         }
     }
 
-    fn scoped(actor: &Actor, query: TicketQuery) -> Result<TicketFilter, AppError> {
+    fn scoped(&self, actor: &Actor, query: TicketQuery) -> Result<TicketFilter, AppError> {
         check_include_deleted(actor, query.include_deleted)?;
+        self.check_sla_query(actor, &query)?;
         if !actor.user_type.is_staff() && query.user_ids.iter().any(|u| u != &actor.id) {
             return Err(AppError::Forbidden(
                 "only agents and admins may filter by another user's tickets".into(),
@@ -176,15 +177,23 @@ impl SupportDesk {
         query: TicketQuery,
         page: &PageRequest,
     ) -> Result<ListPage<TicketView>, AppError> {
-        let filter = Self::scoped(actor, query)?;
+        let filter = self.scoped(actor, query)?;
         let order = ListOrder::Tickets(filter.sort);
         let store_page = page.resolve(order)?;
         self.remember(actor).await?;
         let rows = self.ports.tickets.list_tickets(&filter, store_page).await?;
         let sort = filter.sort;
-        Ok(ListPage::from_rows(rows, page.limit, order, |v| {
+        let mut page = ListPage::from_rows(rows, page.limit, order, |v| {
             Position::of_ticket(sort, &v.ticket)
-        }))
+        });
+        if !self.shows_sla_to(actor) {
+            page.rows = page
+                .rows
+                .into_iter()
+                .map(|v| self.as_seen_by(actor, v))
+                .collect();
+        }
+        Ok(page)
     }
 
     /// How many tickets the actor may see match `query`, up to [`COUNT_CAP`].
@@ -193,7 +202,7 @@ impl SupportDesk {
         actor: &Actor,
         query: TicketQuery,
     ) -> Result<Count, AppError> {
-        let filter = Self::scoped(actor, query)?;
+        let filter = self.scoped(actor, query)?;
         let n = self
             .ports
             .tickets

@@ -1,5 +1,6 @@
 //! The support-ticket domain of ticketd: tickets, their messages and attachments,
-//! categories, audit-log entries, and the people who act on them.
+//! categories, audit-log entries, service-level clocks, and the people who act
+//! on them.
 //!
 //! Every value that comes in is checked when it is made (`Subject::parse`,
 //! `TicketStatus::from_code`, ...). Text read back from storage is wrapped as
@@ -18,6 +19,7 @@ mod log_entry;
 mod message;
 mod priority;
 pub mod rules;
+mod sla;
 mod status;
 mod text;
 mod ticket;
@@ -34,6 +36,7 @@ pub use ids::{
 pub use log_entry::{ChangedField, FieldChange, LogAction, LogEntry};
 pub use message::{Attachment, FileName, FilePath, Message, Visibility};
 pub use priority::Priority;
+pub use sla::{BusinessHours, SlaClock, SlaKind, SlaPolicy, SlaState, SlaTarget, TicketSla};
 pub use status::{TicketStatus, TransitionError};
 pub use text::{Description, Keyword, MessageBody, RefId, Subject, fold_case, search_text};
 pub use ticket::{Audit, Ticket};

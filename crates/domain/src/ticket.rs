@@ -2,6 +2,7 @@ use crate::Timestamp;
 use crate::actor::{Actor, UserId, UserType};
 use crate::ids::{CategoryId, TicketId};
 use crate::priority::Priority;
+use crate::sla::TicketSla;
 use crate::status::TicketStatus;
 use crate::text::{Description, RefId, Subject};
 
@@ -71,6 +72,9 @@ pub struct Ticket {
     pub is_delete: bool,
     /// Who made and last changed it, and when.
     pub audit: Audit,
+    /// Its service-level clocks (none for a ticket opened before the store
+    /// kept them).
+    pub sla: TicketSla,
 }
 
 impl Ticket {

@@ -178,10 +178,13 @@ fn sort(raw: Option<&str>) -> Result<TicketSort, FieldError> {
         "priority" => SortField::Priority,
         "status" => SortField::Status,
         "id" => SortField::Id,
+        "firstResponseDueAt" => SortField::FirstResponseDue,
+        "resolutionDueAt" => SortField::ResolutionDue,
         _ => {
             return Err(FieldError::new(
                 "sort",
-                "must be one of createdDate, modifiedDate, priority, status, id (- for descending)",
+                "must be one of createdDate, modifiedDate, priority, status, id, \
+                 firstResponseDueAt, resolutionDueAt (- for descending)",
             ));
         }
     };
@@ -217,6 +220,9 @@ pub(crate) fn ticket_query(q: &QueryParams, errors: &mut Vec<FieldError>) -> Tic
     };
     f.unassigned = flag_param(q, "unassigned", errors);
     f.include_deleted = flag_param(q, "includeDeleted", errors);
+    if q.one("slaBreached").is_some() {
+        f.sla_breached = Some(flag_param(q, "slaBreached", errors));
+    }
     let mut take = |r: Result<(), FieldError>| {
         if let Err(e) = r {
             errors.push(e);

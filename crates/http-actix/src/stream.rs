@@ -226,8 +226,8 @@ pub(crate) async fn event_stream(
                         let new = s.after.is_none_or(|a| event.position.value > a.value);
                         if new {
                             s.after = Some(event.position);
-                            if SupportDesk::may_see_event(&s.actor, &event) {
-                                s.ready.push_back(frame(&event));
+                            if let Some(seen) = s.desk.event_as_seen_by(&s.actor, &event) {
+                                s.ready.push_back(frame(&seen));
                             }
                         }
                     }

@@ -1,6 +1,6 @@
 //! The ports of ticketd: the traits its use cases need from the outside world
 //! (storage of tickets, categories, the audit log, the events of changes,
-//! uploads and their bytes; a clock), the values that cross them, and the errors they return.
+//! service-level policies and clocks, uploads and their bytes; a clock), the values that cross them, and the errors they return.
 //!
 //! An adapter (the diesel store, the object-store file adapter) implements
 //! these traits; the use cases in `ticketd-app` hold them as `Arc<dyn Trait>`
@@ -19,12 +19,12 @@ pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
     ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryOutcome, EndpointChange, Event,
-    EventFilter, KeptAnswer, LogFilter, NewAttachment, NewCategory, NewEndpoint, NewLogEntry,
-    NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, SortField, StatusChange,
-    TicketDetails, TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
-    WebhookEndpoint,
+    EventFilter, KeptAnswer, LogFilter, NO_DUE_MICROS, NewAttachment, NewCategory, NewEndpoint,
+    NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, SortField,
+    StatusChange, TicketDetails, TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
+    WebhookEndpoint, due_key,
 };
 pub use repos::{
-    AuditLogRepository, CategoryRepository, Claim, EventLog, IdempotencyStore, PoolStats,
+    AuditLogRepository, CategoryRepository, Claim, EventLog, IdempotencyStore, PoolStats, SlaStore,
     StoreHealth, TicketRepository, UploadRepository, UserDirectory, WebhookStore,
 };

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use ticketd_domain::{
-    Actor, Category, CategoryId, DeliveryId, EndpointId, LogEntry, Message, TicketId, Timestamp,
-    Upload, UploadKey, UserId, UserType,
+    Actor, Category, CategoryId, DeliveryId, EndpointId, LogEntry, Message, SlaPolicy, TicketId,
+    Timestamp, Upload, UploadKey, UserId, UserType,
 };
 
 use crate::error::RepoError;
@@ -11,6 +11,28 @@ use crate::model::{
     NewUpload, Page, Position, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate,
     TicketView, WebhookEndpoint,
 };
+
+/// Keeps the service-level policy and the tickets' clocks. Every ticket
+/// write applies the policy stored at the time to the ticket's clocks in its
+/// own transaction (opening starts them, `pending` pauses them, a public
+/// staff reply stops the first-response clock, ...; see
+/// [`ticketd_domain::TicketSla`]), marks the breaches it finds, and writes an
+/// `sla.breached` event for each.
+#[async_trait]
+pub trait SlaStore: Send + Sync {
+    /// The policy in force: [`SlaPolicy::default`] until one is set.
+    async fn sla_policy(&self) -> Result<SlaPolicy, RepoError>;
+
+    /// Sets the policy for tickets opened, or changed in priority, from now
+    /// on; running clocks keep their targets.
+    async fn set_sla_policy(&self, policy: SlaPolicy) -> Result<SlaPolicy, RepoError>;
+
+    /// Marks the breaches of up to `limit` tickets whose running clocks fell
+    /// due before `at`, each with its `sla.breached` event in the ticket's
+    /// transaction: a breach is marked and announced once, however many
+    /// servers sweep. Returns how many tickets it settled.
+    async fn settle_sla(&self, at: Timestamp, limit: u32) -> Result<u32, RepoError>;
+}
 
 /// Stores tickets and their messages. Every write takes the log entry that
 /// records it and stores both in one transaction: both land or neither does.

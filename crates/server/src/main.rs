@@ -117,6 +117,23 @@ async fn forget_old_events(desk: SupportDesk, retention: chrono::Duration) {
     }
 }
 
+/// Marks service-level breaches as their due times pass, every `interval`.
+async fn settle_sla(desk: SupportDesk, interval: std::time::Duration) {
+    let mut failing = false;
+    loop {
+        match desk.settle_sla().await {
+            Ok(_) => failing = false,
+            // Once per outage: the sweep runs every few seconds.
+            Err(e) if !failing => {
+                failing = true;
+                log::warn!("marking service-level breaches failed (retrying): {e}");
+            }
+            Err(_) => {}
+        }
+        actix_web::rt::time::sleep(interval).await;
+    }
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let mut keys = JwtKeys::new(config.jwt_secret()?.as_bytes());
     if let Some(provider) = config.identity.provider()? {
@@ -155,9 +172,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .with_attachment_policy(policy)
     .with_webhook_policy(WebhookPolicy {
         allow_http: config.webhook_allow_http,
-    });
+    })
+    .with_sla_for_customers(config.sla_shown_to_customers);
     actix_web::rt::spawn(sweep_uploads(desk.clone(), config.upload_sweep_interval()));
     actix_web::rt::spawn(forget_old_events(desk.clone(), config.event_retention()));
+    let sla_sweep = std::time::Duration::from_secs(config.sla_sweep_secs);
+    actix_web::rt::spawn(settle_sla(desk.clone(), sla_sweep));
     let deliveries = DeliverySettings {
         timeout: std::time::Duration::from_secs(config.webhook_timeout_secs),
         allow_private: config.webhook_allow_private,

@@ -14,7 +14,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use ticketd_domain::{EventId, EventType, Timestamp, Visibility};
+use ticketd_domain::{Actor, EventId, EventType, SlaKind, Timestamp, Visibility};
 use ticketd_ports::{Event, EventFilter, EventLog, NewLogEntry, Page, Position, RepoError};
 
 use crate::explain::Plans;
@@ -34,6 +34,9 @@ struct Snapshot {
     changes: Vec<StoredChange>,
     #[serde(default)]
     message: Option<StoredMessage>,
+    /// The clock an `sla.breached` event is about.
+    #[serde(default)]
+    breached: Option<String>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -88,32 +91,87 @@ pub(crate) fn record(
         category: view.1,
         changes: StoredChange::all(&log.changes),
         message: message.map(|(row, attachments)| StoredMessageRef { row, attachments }),
+        breached: None,
     })
     .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("cannot keep an event: {e}")))?;
+    let by = Some(&log.actor);
     // One statement per row: diesel writes no multi-row insert for both
     // databases at once, and an entry has at most three events.
     for kind in types {
-        let row = NewEventRow {
-            event_type: kind.as_str().to_owned(),
-            ticket_id: view.0.id,
-            owner_id: view.0.user_id.clone(),
-            visibility: log.visibility.as_str().to_owned(),
-            actor_id: log.actor.id.as_str().to_owned(),
-            actor_type: log.actor.user_type.as_str().to_owned(),
-            occurred_at: to_db_time(log.at),
-            snapshot: snapshot.clone(),
-        };
-        let id: i64 = diesel::insert_into(ticket_events::table)
-            .values(row)
-            .returning(ticket_events::id)
-            .get_result(conn)
+        insert(
+            conn,
+            view.0,
+            kind,
+            log.visibility,
+            by,
+            log.at,
+            snapshot.clone(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the `sla.breached` event of the ticket left as `view`, whose
+/// `kind` clock was found breached at `at`, in the caller's transaction. The
+/// server raises it: it has no actor.
+pub(crate) fn record_breach(
+    conn: &mut AnyConnection,
+    view: (&TicketRow, &CategoryRow),
+    kind: SlaKind,
+    at: Timestamp,
+) -> Result<(), RepoError> {
+    let snapshot = serde_json::to_string(&SnapshotRef {
+        ticket: view.0,
+        category: view.1,
+        changes: Vec::new(),
+        message: None,
+        breached: Some(kind.as_str()),
+    })
+    .map_err(|e| RepoError::Unexpected(anyhow::anyhow!("cannot keep an event: {e}")))?;
+    let (public, none) = (Visibility::Public, None);
+    insert(
+        conn,
+        view.0,
+        EventType::SlaBreached,
+        public,
+        none,
+        at,
+        snapshot,
+    )
+}
+
+/// The stored actor of an event the server raised itself.
+const NO_ACTOR: &str = "";
+
+fn insert(
+    conn: &mut AnyConnection,
+    ticket: &TicketRow,
+    kind: EventType,
+    visibility: Visibility,
+    by: Option<&Actor>,
+    at: Timestamp,
+    snapshot: String,
+) -> Result<(), RepoError> {
+    let row = NewEventRow {
+        event_type: kind.as_str().to_owned(),
+        ticket_id: ticket.id,
+        owner_id: ticket.user_id.clone(),
+        visibility: visibility.as_str().to_owned(),
+        actor_id: by.map_or(NO_ACTOR, |a| a.id.as_str()).to_owned(),
+        actor_type: by.map_or(NO_ACTOR, |a| a.user_type.as_str()).to_owned(),
+        occurred_at: to_db_time(at),
+        snapshot,
+    };
+    let id: i64 = diesel::insert_into(ticket_events::table)
+        .values(row)
+        .returning(ticket_events::id)
+        .get_result(conn)
+        .map_err(db_error)?;
+    if let AnyConnection::Sqlite(_) = conn {
+        diesel::update(ticket_events::table.find(id))
+            .set(ticket_events::position.eq(Some(id)))
+            .execute(conn)
             .map_err(db_error)?;
-        if let AnyConnection::Sqlite(_) = conn {
-            diesel::update(ticket_events::table.find(id))
-                .set(ticket_events::position.eq(Some(id)))
-                .execute(conn)
-                .map_err(db_error)?;
-        }
     }
     Ok(())
 }
@@ -125,6 +183,7 @@ struct SnapshotRef<'a> {
     category: &'a CategoryRow,
     changes: Vec<StoredChange>,
     message: Option<StoredMessageRef<'a>>,
+    breached: Option<&'static str>,
 }
 
 #[derive(serde::Serialize)]
@@ -157,7 +216,11 @@ impl EventRow {
             },
             kind: EventType::parse(&self.event_type).map_err(corrupt("event type"))?,
             at: from_db_time(self.occurred_at),
-            actor: actor(self.actor_id, &self.actor_type)?,
+            actor: if self.actor_type == NO_ACTOR {
+                None
+            } else {
+                Some(actor(self.actor_id, &self.actor_type)?)
+            },
             ticket: ticketd_ports::TicketView {
                 ticket: snapshot.ticket.into_domain()?,
                 category: snapshot.category.into_domain()?,
@@ -169,6 +232,11 @@ impl EventRow {
                 .collect::<Result<_, _>>()?,
             message,
             visibility: Visibility::parse(&self.visibility).map_err(corrupt("visibility"))?,
+            breached: snapshot
+                .breached
+                .map(|k| SlaKind::parse(&k))
+                .transpose()
+                .map_err(corrupt("breached clock"))?,
         })
     }
 }

@@ -19,6 +19,7 @@ mod logs;
 mod rows;
 mod schema;
 mod search;
+mod sla;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tickets;

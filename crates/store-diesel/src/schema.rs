@@ -18,6 +18,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    sla_policy (id) {
+        id -> Integer,
+        policy -> Text,
+    }
+}
+
+diesel::table! {
     tickets (id) {
         id -> BigInt,
         ref_id -> Text,
@@ -40,6 +47,11 @@ diesel::table! {
         modified_by -> Text,
         modified_by_type -> Text,
         modified_date -> Timestamp,
+        sla -> Nullable<Text>,
+        first_response_due -> Timestamp,
+        resolution_due -> Timestamp,
+        sla_breached -> Bool,
+        sla_check_at -> Nullable<Timestamp>,
     }
 }
 
@@ -235,4 +247,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_queue,
     webhook_deliveries,
     webhook_attempts,
+    sla_policy,
 );

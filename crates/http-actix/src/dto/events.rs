@@ -3,7 +3,7 @@
 //! the message, in an envelope that names the type, the time and the actor.
 
 use serde::Serialize;
-use ticketd_domain::EventType;
+use ticketd_domain::{EventType, SlaKind};
 use ticketd_ports::Event;
 use utoipa::ToSchema;
 
@@ -33,7 +33,7 @@ pub enum EventTypeDto {
     /// A deleted ticket was restored.
     #[serde(rename = "ticket.restored")]
     TicketRestored,
-    /// A ticket missed a service-level target (not sent yet: service-level clocks are to come).
+    /// A ticket missed a service-level target; `data.target` names it. The server raises it: `actorId` and `actorType` are `null`.
     #[serde(rename = "sla.breached")]
     SlaBreached,
 }
@@ -65,6 +65,28 @@ pub struct EventDataDto {
     /// For `message.created`: the message, as the ticket's details show it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<MessageDto>,
+    /// For `sla.breached`: the target missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<BreachedTargetDto>,
+}
+
+/// A service-level target.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum BreachedTargetDto {
+    /// The first public staff reply.
+    FirstResponse,
+    /// Resolution.
+    Resolution,
+}
+
+impl From<SlaKind> for BreachedTargetDto {
+    fn from(k: SlaKind) -> Self {
+        match k {
+            SlaKind::FirstResponse => BreachedTargetDto::FirstResponse,
+            SlaKind::Resolution => BreachedTargetDto::Resolution,
+        }
+    }
 }
 
 /// One event.
@@ -83,11 +105,11 @@ pub struct EventDto {
     /// The ticket it is about.
     #[schema(example = 123)]
     pub ticket_id: i64,
-    /// Who did it.
+    /// Who did it; `null` for what the server raises itself (`sla.breached`).
     #[schema(example = "agent7")]
-    pub actor_id: String,
-    /// Their kind.
-    pub actor_type: UserTypeDto,
+    pub actor_id: Option<String>,
+    /// Their kind; `null` with `actorId`.
+    pub actor_type: Option<UserTypeDto>,
     /// `internal` for the event of an internal note (staff only).
     pub visibility: VisibilityDto,
     /// The ticket, the changes, and the message.
@@ -108,13 +130,14 @@ impl From<&Event> for EventDto {
             kind: e.kind.into(),
             timestamp: time(e.at),
             ticket_id: e.ticket_id().get(),
-            actor_id: e.actor.id.to_string(),
-            actor_type: e.actor.user_type.into(),
+            actor_id: e.actor.as_ref().map(|a| a.id.to_string()),
+            actor_type: e.actor.as_ref().map(|a| a.user_type.into()),
             visibility: e.visibility.into(),
             data: EventDataDto {
                 ticket: TicketDto::from(&e.ticket),
                 changes: e.changes.iter().map(ChangeDto::from).collect(),
                 message: e.message.as_ref().map(MessageDto::from),
+                target: e.breached.map(Into::into),
             },
         }
     }

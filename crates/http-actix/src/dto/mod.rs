@@ -9,6 +9,7 @@ mod events;
 mod json;
 mod logs;
 mod messages;
+mod sla;
 mod ticket_requests;
 mod tickets;
 mod webhooks;
@@ -24,6 +25,7 @@ pub use logs::{ChangeDto, LogEntryDto};
 #[cfg(test)]
 pub(crate) use messages::AttachmentRef;
 pub use messages::{AddMessageRequest, AddedMessageDto, MessageDto};
+pub use sla::SlaPolicyDto;
 pub use ticket_requests::{OpenTicketRequest, UpdateTicketRequest};
 pub use tickets::{TicketDetailsDto, TicketDto, TicketUpdatedDto};
 pub use webhooks::{

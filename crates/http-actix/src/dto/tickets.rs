@@ -1,7 +1,7 @@
 //! A ticket as lists, details and changes answer it.
 
 use serde::Serialize;
-use ticketd_domain::{Category, CategoryId, Priority, Ticket, TicketStatus};
+use ticketd_domain::{Category, CategoryId, Priority, SlaKind, SlaState, Ticket, TicketStatus};
 use ticketd_ports::{TicketDetails, TicketView};
 use utoipa::ToSchema;
 
@@ -60,6 +60,31 @@ impl From<Priority> for PriorityName {
     }
 }
 
+/// Where a service-level clock stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStateDto {
+    /// Counting down to its due time.
+    Running,
+    /// Held while the ticket is `pending` (waiting on the customer).
+    Paused,
+    /// Stopped in time (first public staff reply; resolved or closed).
+    Met,
+    /// Past its due time, running or stopped; stays so.
+    Breached,
+}
+
+impl From<SlaState> for SlaStateDto {
+    fn from(s: SlaState) -> Self {
+        match s {
+            SlaState::Running => SlaStateDto::Running,
+            SlaState::Paused => SlaStateDto::Paused,
+            SlaState::Met => SlaStateDto::Met,
+            SlaState::Breached => SlaStateDto::Breached,
+        }
+    }
+}
+
 /// A ticket in a list, with its category.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -105,10 +130,30 @@ pub struct TicketDto {
     pub assignee_id: Option<String>,
     /// The category it is filed under.
     pub ticket_category: CategoryDto,
+    /// When the first public staff reply is due: `null` while the clock is
+    /// paused. This and the three fields after it are left out where the
+    /// ticket has no such clock (its priority has no target), and for
+    /// customers unless the desk shows them service-level fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2025-04-01T18:00:00Z")]
+    pub first_response_due_at: Option<Option<String>>,
+    /// Where the first-response clock stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_response_sla: Option<SlaStateDto>,
+    /// When resolution is due: `null` while the clock is paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2025-04-03T10:00:00Z")]
+    pub resolution_due_at: Option<Option<String>>,
+    /// Where the resolution clock stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_sla: Option<SlaStateDto>,
 }
 
 impl TicketDto {
     fn new(t: &Ticket, category: &Category) -> Self {
+        let clock = |kind: SlaKind| t.sla.clock(kind);
+        let due = |kind: SlaKind| clock(kind).map(|c| c.due_at.map(super::time));
+        let state = |kind: SlaKind| clock(kind).map(|c| c.state().into());
         Self {
             audit: AuditDto::from(&t.audit),
             id: t.id.get(),
@@ -125,6 +170,10 @@ impl TicketDto {
             priority: t.priority.into(),
             assignee_id: t.assignee_id.as_ref().map(ToString::to_string),
             ticket_category: category.into(),
+            first_response_due_at: due(SlaKind::FirstResponse),
+            first_response_sla: state(SlaKind::FirstResponse),
+            resolution_due_at: due(SlaKind::Resolution),
+            resolution_sla: state(SlaKind::Resolution),
         }
     }
 }

@@ -43,6 +43,7 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
         (name = "Categories", description = "Ticket categories"),
         (name = "Attachments", description = "Downloading attached files"),
         (name = "Webhooks", description = "Endpoints that receive events as signed HTTP POSTs (admins only), their deliveries and attempts"),
+        (name = "Service levels", description = "The service-level policy: first-response and resolution targets per priority, optionally in business hours"),
         (name = "Events", description = "What happened to tickets, for integrations (admins only): each change's events, in the order they became readable"),
         (name = "Operations", description = "Health, readiness and metrics, for operators"),
     )

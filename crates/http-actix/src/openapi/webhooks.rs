@@ -14,6 +14,8 @@ fn ticket(status: &str, assignee: Value, is_delete: bool) -> Value {
         "categoryId": 1, "subCategoryId": 0, "subject": "Refund Request",
         "description": "Request for a refund on order #XYZ", "isActive": true,
         "isDelete": is_delete, "status": status, "priority": "normal", "assigneeId": assignee,
+        "firstResponseDueAt": "2025-04-01T18:00:00Z", "firstResponseSla": "met",
+        "resolutionDueAt": "2025-04-03T10:00:00Z", "resolutionSla": "running",
         "ticketCategory": {"createdBy": "admin1", "createdByType": "admin",
             "createdDate": "2025-04-01T09:00:00Z", "modifiedBy": "admin1",
             "modifiedByType": "admin", "modifiedDate": "2025-04-01T09:00:00Z", "id": 1,
@@ -35,7 +37,7 @@ pub fn event_examples() -> Vec<(EventType, Value)> {
                     {"field": "assigneeId", "from": null, "to": "agent7"}]});
     EventType::ALL
         .into_iter()
-        .filter_map(|kind| {
+        .map(|kind| {
             let example = match kind {
                 EventType::TicketCreated => event(
                     41,
@@ -82,10 +84,23 @@ pub fn event_examples() -> Vec<(EventType, Value)> {
                     "ticket": ticket("in_progress", json!("agent7"), false),
                     "changes": change("isDelete", json!("true"), json!("false"))}),
                 ),
-                // Not sent yet: service-level clocks are to come.
-                EventType::SlaBreached => return None,
+                EventType::SlaBreached => {
+                    let mut late = ticket("open", Value::Null, false);
+                    late["firstResponseSla"] = json!("breached");
+                    let mut e = event(
+                        48,
+                        kind,
+                        ("", ""),
+                        "public",
+                        json!({"ticket": late, "changes": [], "target": "firstResponse"}),
+                    );
+                    e["timestamp"] = json!("2025-04-01T18:00:07Z");
+                    e["actorId"] = Value::Null;
+                    e["actorType"] = Value::Null;
+                    e
+                }
             };
-            Some((kind, example))
+            (kind, example)
         })
         .collect()
 }

@@ -6,6 +6,7 @@ mod changes;
 mod events;
 mod logs;
 mod messages;
+mod sla;
 mod tickets;
 mod webhooks;
 
@@ -113,6 +114,8 @@ pub fn api_scope() -> utoipa_actix_web::scope::Scope<
         .service(webhooks::list_deliveries)
         .service(webhooks::get_delivery)
         .service(webhooks::resend_delivery)
+        .service(sla::get_sla_policy)
+        .service(sla::set_sla_policy)
         .service(categories::list_categories)
         .service(categories::create_category)
         .service(tickets::get_ticket)

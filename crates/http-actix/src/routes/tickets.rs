@@ -64,12 +64,21 @@ pub struct TicketListQuery {
     #[param(value_type = Option<crate::openapi::DateOrTime>, inline)]
     updated_since: Option<String>,
     /// Order: `createdDate` (default, newest first), `modifiedDate`, `priority`,
-    /// `status` or `id`; `-field` or `field:desc` for descending, `field` or
-    /// `field:asc` for ascending.
+    /// `status`, `id`, `firstResponseDueAt` or `resolutionDueAt`; `-field` or
+    /// `field:desc` for descending, `field` or `field:asc` for ascending. The
+    /// due-time orders go by the running clock's due time: `resolutionDueAt`
+    /// ascending is "what breaches next"; tickets without a running clock
+    /// (no target, paused, stopped) come after every due time. Staff only,
+    /// unless customers are shown service-level fields.
     #[param(
-        pattern = r"^(-?(createdDate|modifiedDate|priority|status|id)|(createdDate|modifiedDate|priority|status|id):(asc|desc))$"
+        pattern = r"^(-?(createdDate|modifiedDate|priority|status|id|firstResponseDueAt|resolutionDueAt)|(createdDate|modifiedDate|priority|status|id|firstResponseDueAt|resolutionDueAt):(asc|desc))$"
     )]
     sort: Option<String>,
+    /// `true` for tickets with a breached service-level clock, `false` for
+    /// tickets without one. Staff only, unless customers are shown
+    /// service-level fields.
+    #[param(value_type = Option<crate::openapi::Flag>, inline)]
+    sla_breached: Option<String>,
     /// Admins only: `true` to include deleted tickets.
     #[param(value_type = Option<crate::openapi::Flag>, inline)]
     include_deleted: Option<String>,
@@ -100,7 +109,7 @@ pub struct TicketListQuery {
                 "createdByType": "admin", "modifiedByType": "admin"}}]})),
         (status = 400, description = "A query parameter is invalid; `errors` names it", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid Bearer token", body = ErrorEnvelope),
-        (status = 403, description = "A customer used `userId` or `includeDeleted`", body = ErrorEnvelope),
+        (status = 403, description = "A customer used `userId`, `includeDeleted`, `slaBreached` or a due-time sort", body = ErrorEnvelope),
         (status = 503, description = "The database is unreachable; retry after `Retry-After` seconds", body = ErrorEnvelope),
     ),
     security(("bearerAuth" = []))
@@ -169,10 +178,13 @@ pub(super) async fn open_ticket(
     let input = parse_json::<OpenTicketRequest>(&body)?
         .into_input()
         .map_err(ApiError::invalid)?;
-    let render = |view: &ticketd_ports::TicketView| {
+    let (seer, reader) = (desk.clone(), user.0.clone());
+    let render = move |view: &ticketd_ports::TicketView| {
+        // The view is rendered inside the write; the reader sees what it may.
+        let seen = seer.as_seen_by(&reader, view.clone());
         json_body(
             StatusCode::CREATED,
-            &Envelope::ok(TICKET_CREATED, TicketDetailsDto::opened(view)),
+            &Envelope::ok(TICKET_CREATED, TicketDetailsDto::opened(&seen)),
         )
     };
     idempotent(&req, &desk, &user.0, key, &body, render, |keep| async {

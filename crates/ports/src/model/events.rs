@@ -2,7 +2,8 @@
 //! transaction (an outbox), and read in the order they were written.
 
 use ticketd_domain::{
-    Actor, EventId, EventType, FieldChange, Message, TicketId, Timestamp, UserId, Visibility,
+    Actor, EventId, EventType, FieldChange, Message, SlaKind, TicketId, Timestamp, UserId,
+    Visibility,
 };
 
 use super::{Position, TicketView};
@@ -21,8 +22,8 @@ pub struct Event {
     pub kind: EventType,
     /// When it happened.
     pub at: Timestamp,
-    /// Who did it.
-    pub actor: Actor,
+    /// Who did it; `None` for what the server raises itself (`sla.breached`).
+    pub actor: Option<Actor>,
     /// The ticket, as the change left it.
     pub ticket: TicketView,
     /// What changed, field by field, as the ticket's history shows it.
@@ -31,6 +32,8 @@ pub struct Event {
     pub message: Option<Message>,
     /// Who may see it: the event of an internal note is internal.
     pub visibility: Visibility,
+    /// The clock an `sla.breached` event is about.
+    pub breached: Option<SlaKind>,
 }
 
 impl Event {

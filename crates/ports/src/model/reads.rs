@@ -2,8 +2,8 @@
 //! views of tickets, list filters and orders, positions and pages.
 
 use ticketd_domain::{
-    Category, CategoryId, Keyword, LogEntry, Message, Priority, Ticket, TicketId, TicketStatus,
-    Timestamp, UserId,
+    Category, CategoryId, Keyword, LogEntry, Message, Priority, SlaKind, Ticket, TicketId,
+    TicketStatus, Timestamp, UserId,
 };
 
 /// A ticket with the category it is filed under, as lists show it.
@@ -40,6 +40,23 @@ pub enum SortField {
     Status,
     /// Id.
     Id,
+    /// When the running first-response clock falls due; tickets without one
+    /// (no target, paused, stopped) sort as if due at [`NO_DUE_MICROS`].
+    FirstResponseDue,
+    /// When the running resolution clock falls due, likewise.
+    ResolutionDue,
+}
+
+/// The sort value of a ticket without a running clock of the kind sorted by:
+/// 9999-12-31T00:00:00Z in microseconds, after every real due time.
+pub const NO_DUE_MICROS: i64 = 253_402_214_400_000_000;
+
+/// The sort value of a ticket's running `kind` clock.
+pub fn due_key(ticket: &Ticket, kind: SlaKind) -> i64 {
+    ticket
+        .sla
+        .running_due(kind)
+        .map_or(NO_DUE_MICROS, |t| t.timestamp_micros().min(NO_DUE_MICROS))
 }
 
 /// An order of tickets: a field and a direction; ties go by id, the same way.
@@ -89,6 +106,8 @@ pub struct TicketQuery {
     pub created_to: Option<Timestamp>,
     /// Only tickets changed at or after this time.
     pub updated_since: Option<Timestamp>,
+    /// Only tickets with (`true`) or without (`false`) a breached clock.
+    pub sla_breached: Option<bool>,
     /// Deleted tickets too (otherwise they are left out).
     pub include_deleted: bool,
     /// The order.
@@ -175,6 +194,8 @@ impl Position {
             SortField::Priority => i64::from(ticket.priority.code()),
             SortField::Status => i64::from(ticket.status.code()),
             SortField::Id => ticket.id.get(),
+            SortField::FirstResponseDue => due_key(ticket, SlaKind::FirstResponse),
+            SortField::ResolutionDue => due_key(ticket, SlaKind::Resolution),
         };
         Self {
             value,

@@ -182,6 +182,20 @@ pub struct Config {
           value_name = "TICKETD_WEBHOOK_ALLOW_PRIVATE", default_value = "false",
           value_parser = flag, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
+    /// `true` shows customers the service-level fields of their tickets
+    /// (due times, met or breached) and their `sla.breached` events; staff
+    /// only otherwise.
+    #[arg(long, global = true, env = "TICKETD_SLA_SHOWN_TO_CUSTOMERS",
+          value_name = "TICKETD_SLA_SHOWN_TO_CUSTOMERS", default_value = "false",
+          value_parser = flag, action = clap::ArgAction::Set)]
+    pub sla_shown_to_customers: bool,
+    /// How often the server looks for service-level clocks past their due
+    /// time, in seconds: a breach is marked (and `sla.breached` sent) at most
+    /// this long after it happens.
+    #[arg(long, global = true, env = "TICKETD_SLA_SWEEP_SECS",
+          value_name = "TICKETD_SLA_SWEEP_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub sla_sweep_secs: u64,
     /// How long one webhook delivery attempt may take, in seconds.
     #[arg(long, global = true, env = "TICKETD_WEBHOOK_TIMEOUT_SECS",
           value_name = "TICKETD_WEBHOOK_TIMEOUT_SECS", default_value_t = 10,

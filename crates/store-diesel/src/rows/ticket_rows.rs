@@ -30,6 +30,9 @@ pub(crate) struct TicketRow {
     pub is_delete: bool,
     #[diesel(embed)]
     pub audit: TicketAudit,
+    /// The clocks, as [`crate::sla`] keeps them.
+    #[serde(default)]
+    pub sla: Option<String>,
 }
 
 impl TicketRow {
@@ -50,6 +53,7 @@ impl TicketRow {
             is_active: self.is_active,
             is_delete: self.is_delete,
             audit: self.audit.into_audit()?,
+            sla: crate::sla::clocks(self.sla.as_deref())?,
         })
     }
 }

@@ -72,6 +72,13 @@ pub(super) fn filtered<'a>(
     if let Some(since) = filter.updated_since {
         query = query.filter(tickets::modified_date.ge(to_db_time(since)));
     }
+    match filter.sla_breached {
+        // Written without a bind parameter, like `is_delete`, so that the
+        // partial indexes of breached tickets match it.
+        Some(true) => query = query.filter(tickets::sla_breached),
+        Some(false) => query = query.filter(diesel::dsl::not(tickets::sla_breached)),
+        None => {}
+    }
     query
 }
 
@@ -215,6 +222,10 @@ pub(super) fn past<'a>(
         SortField::ModifiedDate => past!(tickets::modified_date, micros_to_db_time(after.value)),
         SortField::Priority => past!(tickets::priority, clamp_i32(after.value)),
         SortField::Status => past!(tickets::status, clamp_i32(after.value)),
+        SortField::FirstResponseDue => {
+            past!(tickets::first_response_due, micros_to_db_time(after.value))
+        }
+        SortField::ResolutionDue => past!(tickets::resolution_due, micros_to_db_time(after.value)),
         SortField::Id if sort.descending => query.filter(tickets::id.lt(after.id)),
         SortField::Id => query.filter(tickets::id.gt(after.id)),
     }
@@ -261,6 +272,8 @@ pub(super) fn sorted<'a>(
         SortField::ModifiedDate => by!(tickets::modified_date),
         SortField::Priority => by!(tickets::priority),
         SortField::Status => by!(tickets::status),
+        SortField::FirstResponseDue => by!(tickets::first_response_due),
+        SortField::ResolutionDue => by!(tickets::resolution_due),
         SortField::Id => match (read_first, descending) {
             (false, true) => query.order_by(tickets::id.desc()),
             (false, false) => query.order_by(tickets::id.asc()),

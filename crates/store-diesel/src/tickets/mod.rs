@@ -14,6 +14,7 @@ use crate::rows::{
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
 use crate::search::{self, AmongIds, HoldsWords, Plan, Purpose, SortedAfterReading};
+use crate::sla::{self, Cause};
 use crate::window::Window;
 use crate::{AnyConnection, Store, TxError, db_error, events, like_literal};
 
@@ -52,7 +53,7 @@ fn view_query(id: TicketId) -> diesel::helper_types::Limit<ViewQuery> {
 }
 
 /// The rows of a ticket (deleted or not) and its category, which must be there.
-fn view_rows(conn: &mut AnyConnection, id: TicketId) -> Result<ViewRow, RepoError> {
+pub(crate) fn view_rows(conn: &mut AnyConnection, id: TicketId) -> Result<ViewRow, RepoError> {
     view_query(id)
         .get_result::<ViewRow>(conn)
         .optional()
@@ -217,8 +218,10 @@ impl TicketRepository for Store {
                 .map_err(db_error)?;
             let id = TicketId(id);
             insert_log(conn, id, &log)?;
-            let rows = view_rows(conn, id)?;
+            let mut rows = view_rows(conn, id)?;
+            let breaches = sla::advance(conn, &mut rows.0, Cause::Opened, new.at)?;
             events::record(conn, (&rows.0, &rows.1), &log, None)?;
+            sla::announce(conn, (&rows.0, &rows.1), &breaches, new.at)?;
             let view = into_view(rows)?;
             crate::idempotency::keep_answer(conn, new.answer.as_ref(), &view)?;
             Ok(view)
@@ -312,12 +315,15 @@ impl TicketRepository for Store {
                 .select(AttachmentRow::as_select())
                 .load::<AttachmentRow>(conn)
                 .map_err(db_error)?;
-            let ticket = view_rows(conn, id)?;
+            let mut ticket = view_rows(conn, id)?;
+            let cause = Cause::Message(new.sender.user_type, new.visibility);
+            let breaches = sla::advance(conn, &mut ticket.0, cause, new.at)?;
             let view = (&ticket.0, &ticket.1);
             events::record(conn, view, &log, Some((&row, &attachment_rows)))?;
             if let Some(r) = &reopen {
                 events::record(conn, view, &r.log, None)?;
             }
+            sla::announce(conn, view, &breaches, new.at)?;
             let attachments = attachment_rows
                 .into_iter()
                 .map(AttachmentRow::into_domain)
@@ -374,8 +380,10 @@ impl TicketRepository for Store {
                 });
             }
             insert_log(conn, id, &log)?;
-            let rows = view_rows(conn, id)?;
+            let mut rows = view_rows(conn, id)?;
+            let breaches = sla::advance(conn, &mut rows.0, Cause::Nothing, update.at)?;
             events::record(conn, (&rows.0, &rows.1), &log, None)?;
+            sla::announce(conn, (&rows.0, &rows.1), &breaches, update.at)?;
             into_view(rows)
         })
         .await

@@ -10,13 +10,14 @@ mod events;
 mod listing;
 mod logs;
 mod messages;
+mod sla;
 pub mod support;
 mod tickets;
 mod uploads;
 mod webhooks;
 
 use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, EventLog, IdempotencyStore, TicketRepository,
+    AuditLogRepository, CategoryRepository, EventLog, IdempotencyStore, SlaStore, TicketRepository,
     UploadRepository, UserDirectory, WebhookStore,
 };
 
@@ -36,6 +37,11 @@ pub use messages::{
     a_message_lands_with_its_attachments_and_log_entry,
     a_message_without_text_keeps_its_attachments,
     a_reopening_reply_changes_the_status_only_from_the_status_it_expects,
+};
+pub use sla::{
+    a_breach_is_marked_and_announced_once, a_policy_with_business_hours_counts_working_time,
+    clocks_pause_resume_and_stop_with_the_ticket,
+    lists_sort_by_due_time_with_tickets_without_one_last,
 };
 pub use tickets::{
     a_created_ticket_reads_back_field_for_field, a_duplicate_reference_is_a_conflict,
@@ -65,6 +71,7 @@ pub trait Ports:
     + IdempotencyStore
     + UploadRepository
     + WebhookStore
+    + SlaStore
 {
 }
 
@@ -77,6 +84,7 @@ impl<T> Ports for T where
         + IdempotencyStore
         + UploadRepository
         + WebhookStore
+        + SlaStore
         + ?Sized
 {
 }
@@ -113,7 +121,11 @@ macro_rules! contract_tests {
             events::old_events_are_forgotten_and_ids_never_reused,
             webhooks::endpoints_are_registered_changed_rotated_and_removed,
             webhooks::events_are_queued_once_for_each_endpoint_that_wants_them,
-            webhooks::claims_keep_each_tickets_order_and_lease_what_they_take
+            webhooks::claims_keep_each_tickets_order_and_lease_what_they_take,
+            sla::clocks_pause_resume_and_stop_with_the_ticket,
+            sla::lists_sort_by_due_time_with_tickets_without_one_last,
+            sla::a_breach_is_marked_and_announced_once,
+            sla::a_policy_with_business_hours_counts_working_time
         );
     };
     (@cases $attr:meta; $make:expr; $($module:ident :: $case:ident),* $(,)?) => {

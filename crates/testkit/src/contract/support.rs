@@ -10,8 +10,8 @@ pub use ticketd_domain::{
 };
 pub use ticketd_ports::{
     AuditLogRepository, CategoryRepository, EventLog, LogFilter, NewAttachment, NewCategory,
-    NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SortField,
-    StatusChange, TicketFilter, TicketQuery, TicketRepository, TicketSort, TicketUpdate,
+    NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SlaStore,
+    SortField, StatusChange, TicketFilter, TicketQuery, TicketRepository, TicketSort, TicketUpdate,
     UploadRepository, UserDirectory,
 };
 

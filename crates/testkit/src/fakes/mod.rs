@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 mod files;
 mod idempotency;
 mod records;
+mod sla;
 mod tickets;
 mod uploads;
 mod webhooks;
@@ -64,6 +65,7 @@ struct State {
     next_attachment: i64,
     uploads: Vec<Upload>,
     written_files: Vec<(UploadKey, ticketd_domain::Timestamp)>,
+    sla_policy: Option<ticketd_domain::SlaPolicy>,
     unavailable: bool,
 }
 
@@ -202,11 +204,12 @@ impl State {
                 position: Position { value: id, id },
                 kind,
                 at: log.at,
-                actor: log.actor.clone(),
+                actor: Some(log.actor.clone()),
                 ticket: view.clone(),
                 changes: log.changes.clone(),
                 message: message.cloned(),
                 visibility: log.visibility,
+                breached: None,
             });
         }
         let id = LogEntryId(self.logs.len() as i64 + 1);
@@ -256,6 +259,7 @@ impl State {
             && f.created_to.is_none_or(|to| t.audit.created_at <= to)
             && f.updated_since
                 .is_none_or(|since| t.audit.modified_at >= since)
+            && f.sla_breached.is_none_or(|b| t.sla.breached() == b)
     }
 
     fn log_matches(&self, entry: &LogEntry, filter: &LogFilter) -> bool {

@@ -1,5 +1,6 @@
 //! The fake of `TicketRepository`.
 
+use super::sla::Cause;
 use super::*;
 
 #[async_trait]
@@ -32,7 +33,10 @@ impl TicketRepository for InMemoryStore {
             is_active: true,
             is_delete: false,
             audit: Audit::new(&new.actor, new.at),
+            sla: ticketd_domain::TicketSla::default(),
         };
+        let mut ticket = ticket;
+        ticket.sla = s.opening_clocks(&ticket);
         let view = s.view(&ticket)?;
         s.keep_answer(new.answer.as_ref(), &view)?;
         let id = ticket.id;
@@ -109,6 +113,7 @@ impl TicketRepository for InMemoryStore {
     ) -> Result<Message, RepoError> {
         let mut s = self.lock()?;
         let ticket = s.live_ticket(id).ok_or(RepoError::NotFound)?;
+        let (ticket_status, ticket_priority) = (ticket.status, ticket.priority);
         if !ticket.status.accepts_messages() {
             return Err(RepoError::Conflict(
                 "the ticket is closed, or its status changed".into(),
@@ -175,6 +180,7 @@ impl TicketRepository for InMemoryStore {
             attachments,
         };
         s.keep_answer(new.answer.as_ref(), &message)?;
+        let was = (ticket_status, ticket_priority);
         if let Some(t) = s.tickets.iter_mut().find(|t| t.id == id) {
             // An internal note changes nothing a customer can read.
             if new.visibility == Visibility::Public {
@@ -186,10 +192,13 @@ impl TicketRepository for InMemoryStore {
             }
         }
         s.messages.push(message.clone());
+        let cause = Cause::Message(new.sender.user_type, new.visibility);
+        let breaches = s.advance(id, was, cause, new.at)?;
         s.push_log(id, log, Some(&message))?;
         if let Some(r) = reopen {
             s.push_log(id, r.log, None)?;
         }
+        s.announce(id, breaches, new.at)?;
         Ok(message)
     }
 
@@ -209,6 +218,7 @@ impl TicketRepository for InMemoryStore {
         if ticket.version != update.expected_version {
             return Err(RepoError::Conflict("the ticket changed meanwhile".into()));
         }
+        let was = (ticket.status, ticket.priority);
         if let Some(v) = update.status {
             ticket.status = v;
         }
@@ -229,8 +239,9 @@ impl TicketRepository for InMemoryStore {
         }
         ticket.version += 1;
         ticket.audit.touch(&update.actor, update.at);
-        let ticket = ticket.clone();
+        let breaches = s.advance(id, was, Cause::Nothing, update.at)?;
         s.push_log(id, log, None)?;
-        s.view(&ticket)
+        s.announce(id, breaches, update.at)?;
+        s.get(id)
     }
 }

@@ -1,0 +1,324 @@
+//! Service-level clocks in the store: the policy row, each ticket's clocks
+//! (its `sla` column, JSON, and the columns lists and the sweep search by),
+//! kept in step with the ticket in every write's transaction, and the sweep
+//! that marks breaches as their due times pass.
+//!
+//! The clocks remember the status and priority they last followed, so that
+//! a write brings them in line with the row it left, whichever call changed
+//! it (an update, a customer's reply that reopened the ticket).
+
+use async_trait::async_trait;
+use chrono::{NaiveDateTime, NaiveTime, Weekday};
+use diesel::prelude::*;
+use ticketd_domain::{
+    BusinessHours, Priority, SlaClock, SlaKind, SlaPolicy, SlaTarget, TicketSla, TicketStatus,
+    Timestamp, UserType, Visibility,
+};
+use ticketd_ports::{NO_DUE_MICROS, RepoError, SlaStore};
+
+use crate::rows::{CategoryRow, TicketRow, corrupt, from_db_time, micros_to_db_time, to_db_time};
+use crate::schema::{sla_policy, tickets};
+use crate::{AnyConnection, Store, db_error, events};
+
+fn unexpected(what: &str, e: impl std::fmt::Display) -> RepoError {
+    RepoError::Unexpected(anyhow::anyhow!("{what}: {e}"))
+}
+
+/// A clock as the `sla` column keeps it; times in microseconds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredClock {
+    target: i64,
+    due: Option<i64>,
+    left: Option<i64>,
+    stopped: Option<i64>,
+    breached: bool,
+}
+
+/// The `sla` column: the clocks, and the status and priority (codes) they
+/// last followed.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredSla {
+    status: i32,
+    priority: i32,
+    first_response: Option<StoredClock>,
+    resolution: Option<StoredClock>,
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+fn time(micros: i64) -> Timestamp {
+    from_db_time(micros_to_db_time(micros))
+}
+
+impl StoredClock {
+    fn of(c: &SlaClock) -> Self {
+        Self {
+            target: c.target_seconds,
+            due: c.due_at.map(micros),
+            left: c.left_seconds,
+            stopped: c.stopped_at.map(micros),
+            breached: c.breached,
+        }
+    }
+
+    fn into_domain(self) -> SlaClock {
+        SlaClock {
+            target_seconds: self.target,
+            due_at: self.due.map(time),
+            left_seconds: self.left,
+            stopped_at: self.stopped.map(time),
+            breached: self.breached,
+        }
+    }
+}
+
+/// A ticket's status and priority.
+type Followed = (TicketStatus, Priority);
+
+/// The clocks a ticket's `sla` column holds, and what they last followed;
+/// `None` for a ticket without clocks.
+fn read(text: Option<&str>) -> Result<Option<(TicketSla, Followed)>, RepoError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let s: StoredSla =
+        serde_json::from_str(text).map_err(|e| unexpected("stored clocks are invalid", e))?;
+    let status = TicketStatus::from_code(i64::from(s.status)).map_err(corrupt("clock status"))?;
+    let priority = Priority::from_code(i64::from(s.priority)).map_err(corrupt("clock priority"))?;
+    let sla = TicketSla {
+        first_response: s.first_response.map(StoredClock::into_domain),
+        resolution: s.resolution.map(StoredClock::into_domain),
+    };
+    Ok(Some((sla, (status, priority))))
+}
+
+/// The clocks of a ticket's `sla` column (none if it has none).
+pub(crate) fn clocks(text: Option<&str>) -> Result<TicketSla, RepoError> {
+    Ok(read(text)?.map(|(sla, _)| sla).unwrap_or_default())
+}
+
+fn write(sla: &TicketSla, followed: Followed) -> Result<String, RepoError> {
+    serde_json::to_string(&StoredSla {
+        status: followed.0.code(),
+        priority: followed.1.code(),
+        first_response: sla.first_response.as_ref().map(StoredClock::of),
+        resolution: sla.resolution.as_ref().map(StoredClock::of),
+    })
+    .map_err(|e| unexpected("cannot keep clocks", e))
+}
+
+/// The policy as its row keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPolicy {
+    /// `[first response, resolution]` minutes of low, normal, high, urgent.
+    targets: [[Option<u32>; 2]; 4],
+    hours: Option<StoredHours>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredHours {
+    zone: String,
+    /// ISO weekday numbers, Monday 1.
+    days: Vec<u8>,
+    opens: String,
+    closes: String,
+}
+
+impl StoredPolicy {
+    fn of(p: &SlaPolicy) -> Self {
+        Self {
+            targets: p
+                .targets
+                .map(|t| [t.first_response_minutes, t.resolution_minutes]),
+            hours: p.business_hours.as_ref().map(|h| StoredHours {
+                zone: h.time_zone.name().to_owned(),
+                days: h
+                    .days
+                    .iter()
+                    .map(|d| d.number_from_monday() as u8)
+                    .collect(),
+                opens: h.opens.format("%H:%M").to_string(),
+                closes: h.closes.format("%H:%M").to_string(),
+            }),
+        }
+    }
+
+    fn into_domain(self) -> Result<SlaPolicy, RepoError> {
+        let bad = |e: String| unexpected("the stored service-level policy is invalid", e);
+        let business_hours = match self.hours {
+            None => None,
+            Some(h) => {
+                let zone = h
+                    .zone
+                    .parse()
+                    .map_err(|e: chrono_tz::ParseError| bad(e.to_string()))?;
+                let days = h
+                    .days
+                    .iter()
+                    .map(|d| Weekday::try_from(d.wrapping_sub(1)).map_err(|e| bad(e.to_string())))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let t =
+                    |s: &str| NaiveTime::parse_from_str(s, "%H:%M").map_err(|e| bad(e.to_string()));
+                Some(
+                    BusinessHours::new(zone, days, t(&h.opens)?, t(&h.closes)?)
+                        .map_err(|e| bad(e.to_string()))?,
+                )
+            }
+        };
+        Ok(SlaPolicy {
+            targets: self.targets.map(|[first, resolution]| SlaTarget {
+                first_response_minutes: first,
+                resolution_minutes: resolution,
+            }),
+            business_hours,
+        })
+    }
+}
+
+/// The policy in force, read in the caller's transaction.
+pub(crate) fn policy(conn: &mut AnyConnection) -> Result<SlaPolicy, RepoError> {
+    let text: Option<String> = sla_policy::table
+        .find(1)
+        .select(sla_policy::policy)
+        .first(conn)
+        .optional()
+        .map_err(db_error)?;
+    match text {
+        None => Ok(SlaPolicy::default()),
+        Some(text) => serde_json::from_str::<StoredPolicy>(&text)
+            .map_err(|e| unexpected("the stored service-level policy is invalid", e))?
+            .into_domain(),
+    }
+}
+
+/// What a write did that the clocks follow, besides the row's status and
+/// priority.
+pub(crate) enum Cause {
+    /// The ticket was just opened.
+    Opened,
+    /// A message was added.
+    Message(UserType, Visibility),
+    /// Nothing else (an update; the sweep).
+    Nothing,
+}
+
+fn due_column(due: Option<Timestamp>) -> NaiveDateTime {
+    micros_to_db_time(due.map_or(NO_DUE_MICROS, |t| micros(t).min(NO_DUE_MICROS)))
+}
+
+/// Brings the clocks of the ticket in `row` (as the write left it) in line
+/// with it, at `at`, marks the breaches due by then, and writes the clocks
+/// back when they changed (`row` too). Returns the breaches marked, for
+/// [`announce`] once the change's own events are written. A ticket without
+/// clocks is left without.
+pub(crate) fn advance(
+    conn: &mut AnyConnection,
+    row: &mut TicketRow,
+    cause: Cause,
+    at: Timestamp,
+) -> Result<Vec<SlaKind>, RepoError> {
+    let now = (
+        TicketStatus::from_code(i64::from(row.status)).map_err(corrupt("status"))?,
+        Priority::from_code(i64::from(row.priority)).map_err(corrupt("priority"))?,
+    );
+    let (mut sla, was) = match (read(row.sla.as_deref())?, &cause) {
+        (Some(found), _) => found,
+        (None, Cause::Opened) => {
+            let created = from_db_time(row.audit.created_date);
+            (TicketSla::open(&policy(conn)?, now.1, now.0, created), now)
+        }
+        (None, _) => return Ok(Vec::new()),
+    };
+    let staff_reply =
+        matches!(cause, Cause::Message(who, Visibility::Public) if who != UserType::Customer);
+    if was != now || staff_reply {
+        let policy = policy(conn)?;
+        sla.follow(&policy, was, now, at);
+        if let Cause::Message(who, visibility) = cause {
+            sla.message_added(&policy, who, visibility, at);
+        }
+    }
+    let breaches = sla.settle(at);
+    let text = write(&sla, now)?;
+    if row.sla.as_deref() == Some(text.as_str()) {
+        return Ok(breaches);
+    }
+    diesel::update(tickets::table.find(row.id))
+        .set((
+            tickets::sla.eq(Some(&text)),
+            tickets::first_response_due.eq(due_column(sla.running_due(SlaKind::FirstResponse))),
+            tickets::resolution_due.eq(due_column(sla.running_due(SlaKind::Resolution))),
+            tickets::sla_breached.eq(sla.breached()),
+            tickets::sla_check_at.eq(sla.next_check().map(to_db_time)),
+        ))
+        .execute(conn)
+        .map_err(db_error)?;
+    row.sla = Some(text);
+    Ok(breaches)
+}
+
+/// Writes an `sla.breached` event for each of `breaches`, marked at `at` on
+/// the ticket left as `view`.
+pub(crate) fn announce(
+    conn: &mut AnyConnection,
+    view: (&TicketRow, &CategoryRow),
+    breaches: &[SlaKind],
+    at: Timestamp,
+) -> Result<(), RepoError> {
+    for kind in breaches {
+        events::record_breach(conn, view, *kind, at)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl SlaStore for Store {
+    async fn sla_policy(&self) -> Result<SlaPolicy, RepoError> {
+        self.read(policy).await
+    }
+
+    async fn set_sla_policy(&self, new: SlaPolicy) -> Result<SlaPolicy, RepoError> {
+        self.write(move |conn| {
+            let text = serde_json::to_string(&StoredPolicy::of(&new))
+                .map_err(|e| unexpected("cannot keep the policy", e))?;
+            let n = diesel::update(sla_policy::table.find(1))
+                .set(sla_policy::policy.eq(&text))
+                .execute(conn)
+                .map_err(db_error)?;
+            if n == 0 {
+                diesel::insert_into(sla_policy::table)
+                    .values((sla_policy::id.eq(1), sla_policy::policy.eq(&text)))
+                    .execute(conn)
+                    .map_err(db_error)?;
+            }
+            policy(conn)
+        })
+        .await
+    }
+
+    async fn settle_sla(&self, at: Timestamp, limit: u32) -> Result<u32, RepoError> {
+        self.write(move |conn| {
+            crate::webhooks::write_first(conn)?;
+            let due = tickets::table
+                .filter(tickets::sla_check_at.lt(to_db_time(at)))
+                .order(tickets::sla_check_at.asc())
+                .limit(i64::from(limit))
+                .select(tickets::id);
+            let ids: Vec<i64> = match conn {
+                AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg),
+                AnyConnection::Sqlite(lite) => due.load(lite),
+            }
+            .map_err(db_error)?;
+            for id in &ids {
+                let (mut row, category) =
+                    crate::tickets::view_rows(conn, ticketd_domain::TicketId(*id))?;
+                let breaches = advance(conn, &mut row, Cause::Nothing, at)?;
+                announce(conn, (&row, &category), &breaches, at)?;
+            }
+            Ok(ids.len() as u32)
+        })
+        .await
+    }
+}
