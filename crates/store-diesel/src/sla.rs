@@ -273,6 +273,18 @@ pub(crate) fn announce(
     Ok(())
 }
 
+/// The tickets whose next check fell before `$at`, soonest first, at most
+/// `$limit`.
+macro_rules! due_for_settling {
+    ($at:expr, $limit:expr) => {
+        tickets::table
+            .filter(tickets::sla_check_at.lt($at))
+            .order(tickets::sla_check_at.asc())
+            .limit($limit)
+            .select(tickets::id)
+    };
+}
+
 #[async_trait]
 impl SlaStore for Store {
     async fn sla_policy(&self) -> Result<SlaPolicy, RepoError> {
@@ -301,11 +313,7 @@ impl SlaStore for Store {
     async fn settle_sla(&self, at: Timestamp, limit: u32) -> Result<u32, RepoError> {
         self.write(move |conn| {
             crate::webhooks::write_first(conn)?;
-            let due = tickets::table
-                .filter(tickets::sla_check_at.lt(to_db_time(at)))
-                .order(tickets::sla_check_at.asc())
-                .limit(i64::from(limit))
-                .select(tickets::id);
+            let due = due_for_settling!(to_db_time(at), i64::from(limit));
             let ids: Vec<i64> = match conn {
                 AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg),
                 AnyConnection::Sqlite(lite) => due.load(lite),
@@ -318,6 +326,21 @@ impl SlaStore for Store {
                 announce(conn, (&row, &category), &breaches, at)?;
             }
             Ok(ids.len() as u32)
+        })
+        .await
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// The plan (PostgreSQL's `EXPLAIN (FORMAT JSON)`) of the sweep's search
+    /// for tickets to settle at `at`; empty on SQLite.
+    pub async fn explain_sla_sweep(&self, at: Timestamp) -> Result<Vec<String>, RepoError> {
+        let at = to_db_time(at);
+        self.read(move |conn| {
+            let mut plans = crate::explain::Plans::kept();
+            plans.note(conn, || due_for_settling!(at, 100_i64))?;
+            Ok(plans.into_vec())
         })
         .await
     }

@@ -1,7 +1,8 @@
 //! With enough tickets that the planner's choices are real (10^5, shaped like
 //! `ticketd seed`'s), no list, search, count or details call of the API plans
 //! a sequential scan of tickets, messages, attachments, the audit log, the
-//! events or the webhook deliveries (a claim of due ones included).
+//! events or the webhook deliveries (a claim of due ones included); the
+//! service-level sweep and the due-time orders walk their own indexes.
 //! PostgreSQL's `EXPLAIN (FORMAT JSON)` of every statement each call sends is
 //! checked by shape, never by time.
 
@@ -22,7 +23,8 @@ const TICKETS: u64 = 100_000;
 
 /// 10^5 tickets: 1,000 customers, 50 agents, 20 categories of 3; `refund` in
 /// a tenth, `chargeback` in a thousandth; one message and two log entries a
-/// ticket; one in a hundred deleted.
+/// ticket; one in a hundred deleted; service-level clocks running on the
+/// open ones, one in fifty breached.
 const SEED: &str = r#"
 INSERT INTO ticket_categories (id, category_name, name_key, parent_category_id, created_by, created_by_type, created_date, modified_by, modified_by_type, modified_date)
 SELECT i, 'Category ' || i, 'category ' || i, NULL, 'admin1', 'admin', '2024-01-01', 'admin1', 'admin', '2024-01-01'
@@ -31,7 +33,7 @@ INSERT INTO ticket_categories (id, category_name, name_key, parent_category_id, 
 SELECT 20 + i, 'Sub ' || i, 'sub ' || i, 1 + (i - 1) / 3, 'admin1', 'admin', '2024-01-01', 'admin1', 'admin', '2024-01-01'
 FROM generate_series(1, 60) AS i;
 SELECT setval(pg_get_serial_sequence('ticket_categories', 'id'), 80);
-INSERT INTO tickets (id, ref_id, user_id, user_type, category_id, sub_category_id, subject, description, search_text, status, priority, assignee_id, is_delete, created_by, created_by_type, created_date, modified_by, modified_by_type, modified_date)
+INSERT INTO tickets (id, ref_id, user_id, user_type, category_id, sub_category_id, subject, description, search_text, status, priority, assignee_id, is_delete, created_by, created_by_type, created_date, modified_by, modified_by_type, modified_date, first_response_due, resolution_due, sla_breached, sla_check_at)
 SELECT i, 'TKT-' || lpad(i::text, 10, '0'),
        'customer' || lpad((1 + i % 1000)::text, 4, '0'), 'customer',
        1 + i % 20, CASE WHEN i % 10 < 7 THEN 21 + (i % 20) * 3 + i % 3 END,
@@ -42,7 +44,15 @@ SELECT i, 'TKT-' || lpad(i::text, 10, '0'),
        i % 100 = 0,
        'customer' || lpad((1 + i % 1000)::text, 4, '0'), 'customer',
        timestamp '2024-01-01' + i * interval '1 minute',
-       'agent01', 'agent', timestamp '2024-01-01' + i * interval '1 minute' + (i % 97) * interval '1 hour'
+       'agent01', 'agent', timestamp '2024-01-01' + i * interval '1 minute' + (i % 97) * interval '1 hour',
+       -- Clocks run on open and in-progress tickets (a third still awaits
+       -- its first response); one in fifty is breached.
+       CASE WHEN i % 5 < 2 AND i % 3 = 0 THEN timestamp '2024-01-01' + i * interval '1 minute' + interval '8 hours'
+            ELSE timestamp '9999-12-31' END,
+       CASE WHEN i % 5 < 2 THEN timestamp '2024-01-01' + i * interval '1 minute' + interval '2 days'
+            ELSE timestamp '9999-12-31' END,
+       i % 50 = 0,
+       CASE WHEN i % 5 < 2 AND i % 50 <> 0 THEN timestamp '2024-01-01' + i * interval '1 minute' + interval '8 hours' END
 FROM generate_series(1, 100000) AS i,
      LATERAL (SELECT
         'Order ' || (100000 + i * 7 % 900000) || ' question ' || (i % 13) AS subject,
@@ -182,6 +192,8 @@ async fn no_api_query_reads_a_big_table_whole() {
         SortField::Priority,
         SortField::Status,
         SortField::Id,
+        SortField::FirstResponseDue,
+        SortField::ResolutionDue,
     ];
     for field in sorts {
         for descending in [true, false] {
@@ -191,15 +203,27 @@ async fn no_api_query_reads_a_big_table_whole() {
             });
             let rows = store.list_tickets(&filter, page).await.unwrap();
             let last = Position::of_ticket(filter.sort, &rows.last().unwrap().ticket);
-            check(
+            let first = check(
                 &format!("{field:?} {descending}"),
                 &store.explain_list_tickets(&filter, page).await.unwrap(),
             );
             let next = Page::after(11, last);
-            check(
+            let after = check(
                 &format!("{field:?} {descending} after"),
                 &store.explain_list_tickets(&filter, next).await.unwrap(),
             );
+            // "What breaches next" walks its own index, first page and after.
+            let own = match field {
+                SortField::FirstResponseDue => "tickets_live_first_response_due",
+                SortField::ResolutionDue => "tickets_live_resolution_due",
+                _ => continue,
+            };
+            for nodes in [first, after] {
+                assert!(
+                    nodes.iter().any(|n| n.ends_with(own)),
+                    "{field:?} {descending}: {nodes:?}"
+                );
+            }
         }
     }
 
@@ -244,6 +268,35 @@ async fn no_api_query_reads_a_big_table_whole() {
         }),
         TicketFilter::from(TicketQuery {
             include_deleted: true,
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
+            sla_breached: Some(true),
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
+            sla_breached: Some(false),
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
+            sla_breached: Some(true),
+            include_deleted: true,
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
+            statuses: vec![TicketStatus::Open, TicketStatus::InProgress],
+            sort: TicketSort {
+                field: SortField::ResolutionDue,
+                descending: false,
+            },
+            ..TicketQuery::default()
+        }),
+        TicketFilter::from(TicketQuery {
+            include_deleted: true,
+            sort: TicketSort {
+                field: SortField::FirstResponseDue,
+                descending: false,
+            },
             ..TicketQuery::default()
         }),
         customer.clone(),
@@ -434,5 +487,13 @@ async fn no_api_query_reads_a_big_table_whole() {
     check(
         "webhook deliveries",
         &store.explain_deliveries(now, EndpointId(1)).await.unwrap(),
+    );
+    let nodes = check(
+        "service-level sweep",
+        &store.explain_sla_sweep(now).await.unwrap(),
+    );
+    assert!(
+        nodes.iter().any(|n| n.ends_with("tickets_sla_check")),
+        "the sweep walks its index: {nodes:?}"
     );
 }
