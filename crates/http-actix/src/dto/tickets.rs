@@ -139,6 +139,7 @@ pub struct TicketDto {
     pub first_response_due_at: Option<Option<String>>,
     /// Where the first-response clock stands.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub first_response_sla: Option<SlaStateDto>,
     /// When resolution is due: `null` while the clock is paused.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +147,7 @@ pub struct TicketDto {
     pub resolution_due_at: Option<Option<String>>,
     /// Where the resolution clock stands.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub resolution_sla: Option<SlaStateDto>,
 }
 
