@@ -309,6 +309,58 @@ async fn three_servers_on_one_database_queue_and_deliver_each_event_once(db: &Te
     }
 }
 
+async fn three_servers_sweeping_while_agents_reply_late_mark_each_breach_once(db: &TestDatabase) {
+    use ticketd_domain::{EventType, SlaKind};
+    use ticketd_ports::SlaStore;
+    let open = || ticketd_store_diesel::Store::open(&db.url, &ticketd_store_diesel::StoreOptions::default()).unwrap();
+    let top = category(&db.store, "General", None).await;
+    let mut tickets = Vec::new();
+    for n in 0..30 {
+        tickets.push(ticket(&db.store, top, &format!("c{n}"), "waiting", t0()).await);
+    }
+    // The default policy gives these normal tickets 8 hours to a first reply.
+    let late = t0() + Duration::hours(9);
+    let servers: Vec<Arc<ticketd_store_diesel::Store>> = vec![Arc::new(db.store.clone()), Arc::new(open()), Arc::new(open())];
+    let mut tasks = Vec::new();
+    for store in &servers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut settled = 0;
+            for _ in 0..20 {
+                settled += store.settle_sla(late, 4).await.unwrap();
+            }
+            settled
+        }));
+    }
+    // Meanwhile an agent answers every third ticket, late, on another server.
+    let replies = {
+        let store = servers[1].clone();
+        let some: Vec<TicketId> = tickets.iter().copied().step_by(3).collect();
+        tokio::spawn(async move {
+            let agent = who("agent1", UserType::Agent);
+            for id in some {
+                let mut m = message(&agent, "sorry", &[]);
+                m.at = late;
+                store.add_message(id, m, log(LogAction::AddedMessage, &agent, late), None).await.unwrap();
+            }
+        })
+    };
+    let mut settled = 0;
+    for t in tasks {
+        settled += t.await.unwrap();
+    }
+    replies.await.unwrap();
+    assert!(settled <= 30, "no ticket settled twice: {settled}");
+    let filter = EventFilter { include_internal: true, types: vec![EventType::SlaBreached], ..EventFilter::default() };
+    let breaches = db.store.list_events(&filter, ALL).await.unwrap();
+    let mut ids: Vec<TicketId> = breaches.iter().map(|e| e.ticket_id()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((breaches.len(), ids.len()), (30, 30), "each breach announced once");
+    assert!(breaches.iter().all(|e| e.breached == Some(SlaKind::FirstResponse)));
+    assert_eq!(db.store.settle_sla(late, 100).await.unwrap(), 0);
+}
+
 async fn a_reader_polling_during_concurrent_writes_gets_every_event_once_in_each_tickets_order(db: &TestDatabase) {
     let top = category(&db.store, "General", None).await;
     let mut tickets = Vec::new();
