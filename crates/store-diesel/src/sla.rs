@@ -231,9 +231,15 @@ pub(crate) fn advance(
         }
         (None, _) => return Ok(Vec::new()),
     };
-    let staff_reply =
-        matches!(cause, Cause::Message(who, Visibility::Public) if who != UserType::Customer);
-    if was != now || staff_reply {
+    // The policy is read only when a clock may move: most writes (a
+    // customer's message, a reply once the first one was given) leave the
+    // clocks as they are.
+    let first_reply = matches!(cause, Cause::Message(who, Visibility::Public) if who != UserType::Customer)
+        && sla
+            .first_response
+            .as_ref()
+            .is_some_and(|c| c.stopped_at.is_none());
+    if was != now || first_reply {
         let policy = policy(conn)?;
         sla.follow(&policy, was, now, at);
         if let Cause::Message(who, visibility) = cause {

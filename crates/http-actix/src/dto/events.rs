@@ -119,7 +119,12 @@ pub struct EventDto {
 impl EventDto {
     /// The public form of an event id.
     pub fn public_id(event: &Event) -> String {
-        format!("evt_{}", event.id.get())
+        Self::id_of(event.id)
+    }
+
+    /// The public form of event id `id` (`evt_N`).
+    pub fn id_of(id: ticketd_domain::EventId) -> String {
+        format!("evt_{}", id.get())
     }
 }
 

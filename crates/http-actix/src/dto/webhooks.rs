@@ -305,7 +305,7 @@ impl From<&Delivery> for DeliveryDto {
         let pending = d.state == ticketd_domain::DeliveryState::Pending;
         Self {
             id: d.id.get(),
-            event_id: format!("evt_{}", d.event_id.get()),
+            event_id: super::EventDto::id_of(d.event_id),
             event_type: d.event_type.into(),
             ticket_id: d.ticket_id.get(),
             state: d.state.into(),

@@ -80,12 +80,7 @@ impl WebhookWorker {
                     n > 0
                 }
                 Err(e) => {
-                    let mut text = e.to_string();
-                    let mut cause = std::error::Error::source(&e);
-                    while let Some(c) = cause {
-                        text.push_str(&format!(": {c}"));
-                        cause = c.source();
-                    }
+                    let text = with_causes(e.to_string(), &e);
                     let repeat = last_failure.as_ref().is_some_and(|(t, at)| {
                         *t == text && at.elapsed() < Duration::from_secs(60)
                     });
@@ -198,14 +193,19 @@ impl WebhookWorker {
 
 /// A send error in a few words, with its cause (a refused address says why).
 fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_owned()
+    let text = if e.is_timeout() {
+        "timed out"
     } else if e.is_connect() {
-        "could not connect".to_owned()
+        "could not connect"
     } else {
-        "request failed".to_owned()
+        "request failed"
     };
-    let mut source = std::error::Error::source(e);
+    with_causes(text.to_owned(), e)
+}
+
+/// `text`, then each cause of `e` after a colon.
+fn with_causes(mut text: String, e: &dyn std::error::Error) -> String {
+    let mut source = e.source();
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());
