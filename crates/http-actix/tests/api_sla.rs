@@ -122,12 +122,24 @@ async fn admins_set_the_policy_agents_read_it_and_every_field_is_checked(db: &Te
     let mut wrong = policy_with_hours();
     wrong["targets"]["low"]["firstResponseMinutes"] = json!(0);
     wrong["targets"]["high"]["resolutionMinutes"] = json!(600_000);
+    wrong["targets"]["normal"]["resolutionMinutes"] = json!(-5);
+    wrong["targets"]["urgent"]["resolutionMinutes"] = json!(5_000_000_000_i64);
     wrong["businessHours"] = json!({"timeZone": "Mars/Olympus", "days": ["mon"], "opens": "9am", "closes": "24:00"});
     let r = api.put(POLICY, &admin(), wrong).await.expect_error(400);
-    assert_eq!(r.error_fields(), ["targets.low", "targets.high", "businessHours.timeZone", "businessHours.opens", "businessHours.closes"]);
+    assert_eq!(r.error_fields(), ["targets.low", "targets.normal", "targets.high", "targets.urgent", "businessHours.timeZone", "businessHours.opens", "businessHours.closes"]);
+    // A whole number may be written 60.0; 60.5 is not one.
+    let mut written = policy_with_hours();
+    written["targets"]["urgent"]["firstResponseMinutes"] = json!(15.0);
+    assert_eq!(api.put(POLICY, &admin(), written).await.expect(200).data(), &policy_with_hours());
+    let mut half = policy_with_hours();
+    half["targets"]["urgent"]["firstResponseMinutes"] = json!(15.5);
+    api.put(POLICY, &admin(), half).await.expect_error(400);
     let mut backwards = policy_with_hours();
     backwards["businessHours"]["opens"] = json!("18:00");
     assert_eq!(api.put(POLICY, &admin(), backwards).await.expect_error(400).error_fields(), ["businessHours"]);
+    let mut twice = policy_with_hours();
+    twice["businessHours"]["days"] = json!(["fri", "fri"]);
+    assert_eq!(api.put(POLICY, &admin(), twice).await.expect_error(400).error_fields(), ["businessHours.days"]);
     let mut no_days = policy_with_hours();
     no_days["businessHours"]["days"] = json!([]);
     assert_eq!(api.put(POLICY, &admin(), no_days).await.expect_error(400).error_fields(), ["businessHours"]);
@@ -137,6 +149,15 @@ async fn admins_set_the_policy_agents_read_it_and_every_field_is_checked(db: &Te
     let mut extra = policy_with_hours();
     extra["escalate"] = json!(true);
     api.put(POLICY, &admin(), extra).await.expect_error(400);
+    // Objects are objects: not arrays of their fields.
+    for (path, array) in [("urgent", json!([null, null])), ("targets", json!([{}, {}, {}, {}])), ("businessHours", json!(["UTC", ["mon"], "09:00", "17:00"]))] {
+        let mut body = policy_with_hours();
+        match path {
+            "urgent" => body["targets"]["urgent"] = array,
+            other => body[other] = array,
+        }
+        api.put(POLICY, &admin(), body).await.expect_error(400);
+    }
     // Nothing of the refused bodies was kept.
     assert_eq!(api.get(POLICY, &agent()).await.expect(200).data(), &policy_with_hours());
 }

@@ -53,3 +53,35 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// A JSON object, not an array of its fields (which serde would take).
+pub(super) fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(crate::input::Object::<T>::deserialize(d)?.0)
+}
+
+/// A JSON object or `null` (absent too, with `#[serde(default)]`).
+pub(super) fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<crate::input::Object<T>>::deserialize(d)?.map(|o| o.0))
+}
+
+/// A whole number or `null` (absent too, with `#[serde(default)]`): JSON's
+/// `3` or `3.0`.
+pub(super) fn whole_or_null<'de, D>(d: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => whole(&n)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("must be a whole number")),
+    }
+}

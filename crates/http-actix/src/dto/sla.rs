@@ -6,16 +6,20 @@ use ticketd_app::FieldError;
 use ticketd_domain::{BusinessHours, Priority, SlaPolicy, SlaTarget};
 use utoipa::ToSchema;
 
+use super::json::{object, object_or_null, whole_or_null};
+
 /// The targets of one priority, in minutes; `null` (or absent) sets none.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SlaMinutesDto {
     /// Minutes from opening to the first public staff reply (1 to 527040).
-    #[schema(minimum = 1, maximum = 527040, example = 60)]
-    pub first_response_minutes: Option<u32>,
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 527040, example = 60)]
+    #[serde(default, deserialize_with = "whole_or_null")]
+    pub first_response_minutes: Option<i64>,
     /// Minutes from opening to resolution (1 to 527040).
-    #[schema(minimum = 1, maximum = 527040, example = 240)]
-    pub resolution_minutes: Option<u32>,
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 527040, example = 240)]
+    #[serde(default, deserialize_with = "whole_or_null")]
+    pub resolution_minutes: Option<i64>,
 }
 
 /// The targets of each priority.
@@ -23,12 +27,16 @@ pub struct SlaMinutesDto {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SlaTargetsDto {
     /// Priority 1.
+    #[serde(deserialize_with = "object")]
     pub low: SlaMinutesDto,
     /// Priority 2.
+    #[serde(deserialize_with = "object")]
     pub normal: SlaMinutesDto,
     /// Priority 3.
+    #[serde(deserialize_with = "object")]
     pub high: SlaMinutesDto,
     /// Priority 4.
+    #[serde(deserialize_with = "object")]
     pub urgent: SlaMinutesDto,
 }
 
@@ -81,8 +89,8 @@ pub struct BusinessHoursDto {
     /// An IANA time zone; daylight saving is followed.
     #[schema(example = "Europe/Berlin", max_length = 64)]
     pub time_zone: String,
-    /// The working days (at least one).
-    #[schema(example = json!(["mon", "tue", "wed", "thu", "fri"]), min_items = 1, max_items = 7)]
+    /// The working days: at least one, each once.
+    #[schema(value_type = std::collections::BTreeSet<WeekdayDto>, example = json!(["mon", "tue", "wed", "thu", "fri"]), min_items = 1, max_items = 7)]
     pub days: Vec<WeekdayDto>,
     /// When a working day opens, local time, `HH:MM`.
     #[schema(example = "09:00", pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -98,17 +106,24 @@ pub struct BusinessHoursDto {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SlaPolicyDto {
     /// The targets of each priority.
+    #[serde(deserialize_with = "object")]
     pub targets: SlaTargetsDto,
     /// Business hours; `null` (or absent) counts every hour of the calendar.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_null")]
     pub business_hours: Option<BusinessHoursDto>,
 }
 
 fn minutes(t: SlaTarget) -> SlaMinutesDto {
     SlaMinutesDto {
-        first_response_minutes: t.first_response_minutes,
-        resolution_minutes: t.resolution_minutes,
+        first_response_minutes: t.first_response_minutes.map(i64::from),
+        resolution_minutes: t.resolution_minutes.map(i64::from),
     }
+}
+
+/// Minutes as a target takes them; out of range (negative, past `u32`) is
+/// 0, which the target's own check refuses.
+fn target_minutes(m: Option<i64>) -> Option<u32> {
+    m.map(|m| u32::try_from(m).unwrap_or(0))
 }
 
 impl From<&SlaPolicy> for SlaPolicyDto {
@@ -150,8 +165,8 @@ impl SlaPolicyDto {
         let mut errors = Vec::new();
         let t = self.targets;
         let mut targets = [t.low, t.normal, t.high, t.urgent].map(|m| SlaTarget {
-            first_response_minutes: m.first_response_minutes,
-            resolution_minutes: m.resolution_minutes,
+            first_response_minutes: target_minutes(m.first_response_minutes),
+            resolution_minutes: target_minutes(m.resolution_minutes),
         });
         for (target, name) in targets.iter_mut().zip(["low", "normal", "high", "urgent"]) {
             if let Err(e) = target.validate() {
@@ -167,7 +182,17 @@ impl SlaPolicyDto {
             });
             let opens = clock_time("businessHours.opens", &h.opens, &mut errors);
             let closes = clock_time("businessHours.closes", &h.closes, &mut errors);
-            let days = h.days.into_iter().map(Weekday::from).collect();
+            let mut days: Vec<Weekday> = Vec::with_capacity(h.days.len());
+            for day in h.days.into_iter().map(Weekday::from) {
+                if days.contains(&day) {
+                    errors.push(FieldError::new(
+                        "businessHours.days",
+                        "must name each day once",
+                    ));
+                    break;
+                }
+                days.push(day);
+            }
             match (zone, opens, closes) {
                 (Ok(zone), Some(opens), Some(closes)) => {
                     BusinessHours::new(zone, days, opens, closes)
