@@ -60,7 +60,8 @@ impl Batch {
             logs: Vec::new(),
         };
         for (t, &id) in tickets.iter().zip(ticket_ids) {
-            let mut row = NewTicketRow::new(&t.ticket);
+            // A bulk load writes no clocks (nor events).
+            let mut row = NewTicketRow::new(&t.ticket, crate::sla::SlaColumns::none());
             row.status = t.now.status.code();
             row.audit.modified_by = t.now.modified_by.id.as_str().to_owned();
             row.audit.modified_by_type = t.now.modified_by.user_type.as_str().to_owned();

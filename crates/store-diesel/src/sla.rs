@@ -196,8 +196,6 @@ pub(crate) fn policy(conn: &mut AnyConnection) -> Result<SlaPolicy, RepoError> {
 /// What a write did that the clocks follow, besides the row's status and
 /// priority.
 pub(crate) enum Cause {
-    /// The ticket was just opened.
-    Opened,
     /// A message was added.
     Message(UserType, Visibility),
     /// Nothing else (an update; the sweep).
@@ -206,6 +204,54 @@ pub(crate) enum Cause {
 
 fn due_column(due: Option<Timestamp>) -> NaiveDateTime {
     micros_to_db_time(due.map_or(NO_DUE_MICROS, |t| micros(t).min(NO_DUE_MICROS)))
+}
+
+/// The columns of a ticket's clocks: the `sla` column and what lists and the
+/// sweep search by. Written with a new ticket's row, and when they change.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+pub(crate) struct SlaColumns {
+    sla: Option<String>,
+    first_response_due: NaiveDateTime,
+    resolution_due: NaiveDateTime,
+    sla_breached: bool,
+    sla_check_at: Option<NaiveDateTime>,
+}
+
+impl SlaColumns {
+    /// The columns of a ticket without clocks (a bulk load).
+    pub(crate) fn none() -> Self {
+        Self {
+            sla: None,
+            first_response_due: due_column(None),
+            resolution_due: due_column(None),
+            sla_breached: false,
+            sla_check_at: None,
+        }
+    }
+
+    fn of(sla: &TicketSla, followed: Followed) -> Result<Self, RepoError> {
+        Ok(Self {
+            sla: Some(write(sla, followed)?),
+            first_response_due: due_column(sla.running_due(SlaKind::FirstResponse)),
+            resolution_due: due_column(sla.running_due(SlaKind::Resolution)),
+            sla_breached: sla.breached(),
+            sla_check_at: sla.next_check().map(to_db_time),
+        })
+    }
+}
+
+/// The clocks of a ticket about to be opened, from the policy in force, as
+/// its row's columns. On SQLite the transaction takes the write lock first,
+/// so that reading the policy does not keep it from waiting for another
+/// writer.
+pub(crate) fn opening(
+    conn: &mut AnyConnection,
+    new: &ticketd_ports::NewTicket,
+) -> Result<SlaColumns, RepoError> {
+    crate::webhooks::write_first(conn)?;
+    let sla = TicketSla::open(&policy(conn)?, new.priority, new.status, new.at);
+    SlaColumns::of(&sla, (new.status, new.priority))
 }
 
 /// Brings the clocks of the ticket in `row` (as the write left it) in line
@@ -223,13 +269,8 @@ pub(crate) fn advance(
         TicketStatus::from_code(i64::from(row.status)).map_err(corrupt("status"))?,
         Priority::from_code(i64::from(row.priority)).map_err(corrupt("priority"))?,
     );
-    let (mut sla, was) = match (read(row.sla.as_deref())?, &cause) {
-        (Some(found), _) => found,
-        (None, Cause::Opened) => {
-            let created = from_db_time(row.audit.created_date);
-            (TicketSla::open(&policy(conn)?, now.1, now.0, created), now)
-        }
-        (None, _) => return Ok(Vec::new()),
+    let Some((mut sla, was)) = read(row.sla.as_deref())? else {
+        return Ok(Vec::new());
     };
     // The policy is read only when a clock may move: most writes (a
     // customer's message, a reply once the first one was given) leave the
@@ -247,21 +288,15 @@ pub(crate) fn advance(
         }
     }
     let breaches = sla.settle(at);
-    let text = write(&sla, now)?;
-    if row.sla.as_deref() == Some(text.as_str()) {
+    let columns = SlaColumns::of(&sla, now)?;
+    if row.sla == columns.sla {
         return Ok(breaches);
     }
     diesel::update(tickets::table.find(row.id))
-        .set((
-            tickets::sla.eq(Some(&text)),
-            tickets::first_response_due.eq(due_column(sla.running_due(SlaKind::FirstResponse))),
-            tickets::resolution_due.eq(due_column(sla.running_due(SlaKind::Resolution))),
-            tickets::sla_breached.eq(sla.breached()),
-            tickets::sla_check_at.eq(sla.next_check().map(to_db_time)),
-        ))
+        .set(&columns)
         .execute(conn)
         .map_err(db_error)?;
-    row.sla = Some(text);
+    row.sla = columns.sla;
     Ok(breaches)
 }
 

@@ -76,11 +76,13 @@ pub(crate) struct NewTicketRow {
     pub is_delete: bool,
     #[diesel(embed)]
     pub audit: TicketAudit,
+    #[diesel(embed)]
+    pub clocks: crate::sla::SlaColumns,
 }
 
 impl NewTicketRow {
-    /// The row of a ticket just opened.
-    pub(crate) fn new(new: &ticketd_ports::NewTicket) -> Self {
+    /// The row of a ticket just opened, with its `clocks`.
+    pub(crate) fn new(new: &ticketd_ports::NewTicket, clocks: crate::sla::SlaColumns) -> Self {
         let at = to_db_time(new.at);
         Self {
             search_text: ticketd_domain::search_text(
@@ -101,6 +103,7 @@ impl NewTicketRow {
             is_active: true,
             is_delete: false,
             audit: TicketAudit::new(&new.actor, at),
+            clocks,
         }
     }
 }

@@ -210,7 +210,7 @@ impl TicketRepository for Store {
         log: NewLogEntry,
     ) -> Result<TicketView, RepoError> {
         self.write(move |conn| {
-            let row = NewTicketRow::new(&new);
+            let row = NewTicketRow::new(&new, sla::opening(conn, &new)?);
             let id: i64 = diesel::insert_into(tickets::table)
                 .values(row)
                 .returning(tickets::id)
@@ -218,10 +218,8 @@ impl TicketRepository for Store {
                 .map_err(db_error)?;
             let id = TicketId(id);
             insert_log(conn, id, &log)?;
-            let mut rows = view_rows(conn, id)?;
-            let breaches = sla::advance(conn, &mut rows.0, Cause::Opened, new.at)?;
+            let rows = view_rows(conn, id)?;
             events::record(conn, (&rows.0, &rows.1), &log, None)?;
-            sla::announce(conn, (&rows.0, &rows.1), &breaches, new.at)?;
             let view = into_view(rows)?;
             crate::idempotency::keep_answer(conn, new.answer.as_ref(), &view)?;
             Ok(view)
