@@ -214,8 +214,8 @@ async fn no_api_query_reads_a_big_table_whole() {
             );
             // "What breaches next" walks its own index, first page and after.
             let own = match field {
-                SortField::FirstResponseDue => "tickets_live_first_response_due",
-                SortField::ResolutionDue => "tickets_live_resolution_due",
+                SortField::FirstResponseDue => "tickets_first_response_due",
+                SortField::ResolutionDue => "tickets_resolution_due",
                 _ => continue,
             };
             for nodes in [first, after] {

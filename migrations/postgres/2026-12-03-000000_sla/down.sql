@@ -1,11 +1,8 @@
 DROP TABLE sla_policy;
 DROP INDEX tickets_sla_check;
 DROP INDEX tickets_breached;
-DROP INDEX tickets_live_breached;
 DROP INDEX tickets_resolution_due;
 DROP INDEX tickets_first_response_due;
-DROP INDEX tickets_live_resolution_due;
-DROP INDEX tickets_live_first_response_due;
 ALTER TABLE tickets
     DROP COLUMN sla_check_at,
     DROP COLUMN sla_breached,
