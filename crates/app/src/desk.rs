@@ -261,9 +261,7 @@ impl SupportDesk {
             .ticket_details(id, &scope)
             .await?
             .ok_or_else(|| ticket_not_found(id))?;
-        if !self.shows_sla_to(actor) {
-            details.ticket.sla = ticketd_domain::TicketSla::default();
-        }
+        self.withhold_clocks(actor, &mut details.ticket);
         Ok(details)
     }
 }

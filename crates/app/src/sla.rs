@@ -1,7 +1,7 @@
 //! Service-level use cases: reading and setting the policy, sweeping for
 //! breaches, and what of the clocks each reader sees.
 
-use ticketd_domain::{Actor, EventType, SlaPolicy, TicketSla, UserType};
+use ticketd_domain::{Actor, EventType, SlaPolicy, Ticket, TicketSla, UserType};
 use ticketd_ports::{Event, SortField, TicketQuery, TicketView};
 
 use crate::desk::SupportDesk;
@@ -21,10 +21,15 @@ impl SupportDesk {
     /// `view` as `actor` may see it: without clocks for a reader who does
     /// not see them.
     pub fn as_seen_by(&self, actor: &Actor, mut view: TicketView) -> TicketView {
-        if !self.shows_sla_to(actor) {
-            view.ticket.sla = TicketSla::default();
-        }
+        self.withhold_clocks(actor, &mut view.ticket);
         view
+    }
+
+    /// Clears `ticket`'s clocks for a reader who does not see them.
+    pub(crate) fn withhold_clocks(&self, actor: &Actor, ticket: &mut Ticket) {
+        if !self.shows_sla_to(actor) {
+            ticket.sla = TicketSla::default();
+        }
     }
 
     /// `event` as `actor` may see it, or `None` when they may not see it at

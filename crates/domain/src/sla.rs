@@ -60,18 +60,6 @@ pub enum SlaState {
     Breached,
 }
 
-impl SlaState {
-    /// The published name (`running`, `paused`, `met`, `breached`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SlaState::Running => "running",
-            SlaState::Paused => "paused",
-            SlaState::Met => "met",
-            SlaState::Breached => "breached",
-        }
-    }
-}
-
 /// The targets of one priority, in minutes; `None` sets no target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlaTarget {
@@ -315,8 +303,9 @@ impl SlaClock {
     /// Whether it is past its due time at `at`.
     fn overdue(&self, at: Timestamp) -> bool {
         match (self.stopped_at, self.left_seconds, self.due_at) {
+            // A clock stops from running (or resumes first): it has a due time.
             (Some(stopped), _, Some(due)) => stopped > due,
-            (Some(_), Some(left), None) | (None, Some(left), _) => left < 0,
+            (None, Some(left), _) => left < 0,
             (None, None, Some(due)) => at > due,
             _ => false,
         }
@@ -447,10 +436,8 @@ impl TicketSla {
                 TicketStatus::Pending => clock.pause(hours, at),
                 TicketStatus::Resolved | TicketStatus::Closed => clock.stop(hours, at),
                 TicketStatus::Open | TicketStatus::InProgress => {
-                    if kind == SlaKind::Resolution
-                        && !runs_in(from)
-                        && from != TicketStatus::Pending
-                    {
+                    let reopened = matches!(from, TicketStatus::Resolved | TicketStatus::Closed);
+                    if kind == SlaKind::Resolution && reopened {
                         clock.restart(hours, at);
                     }
                     clock.resume(hours, at);
@@ -482,11 +469,9 @@ impl TicketSla {
                 (Some(clock), None) if clock.stopped_at.is_none() && !clock.breached => {
                     *slot = None
                 }
-                (None, Some(m))
-                    if status.accepts_messages() && status != TicketStatus::Resolved =>
-                {
+                (None, Some(m)) if runs_in(status) || status == TicketStatus::Pending => {
                     let mut clock = SlaClock::start(m, hours, at);
-                    if !runs_in(status) {
+                    if status == TicketStatus::Pending {
                         clock.pause(hours, at);
                     }
                     *slot = Some(clock);

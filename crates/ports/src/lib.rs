@@ -22,7 +22,7 @@ pub use model::{
     EventFilter, KeptAnswer, LogFilter, NO_DUE_MICROS, NewAttachment, NewCategory, NewEndpoint,
     NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, SortField,
     StatusChange, TicketDetails, TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
-    WebhookEndpoint, due_key,
+    WebhookEndpoint, due_key, due_micros,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, EventLog, IdempotencyStore, PoolStats, SlaStore,

@@ -14,7 +14,7 @@ use ticketd_domain::{
     BusinessHours, Priority, SlaClock, SlaKind, SlaPolicy, SlaTarget, TicketSla, TicketStatus,
     Timestamp, UserType, Visibility,
 };
-use ticketd_ports::{NO_DUE_MICROS, RepoError, SlaStore};
+use ticketd_ports::{RepoError, SlaStore, due_micros};
 
 use crate::rows::{CategoryRow, TicketRow, corrupt, from_db_time, micros_to_db_time, to_db_time};
 use crate::schema::{sla_policy, tickets};
@@ -202,8 +202,9 @@ pub(crate) enum Cause {
     Nothing,
 }
 
+/// The due-time column of a clock's due time: the sort key lists page by.
 fn due_column(due: Option<Timestamp>) -> NaiveDateTime {
-    micros_to_db_time(due.map_or(NO_DUE_MICROS, |t| micros(t).min(NO_DUE_MICROS)))
+    micros_to_db_time(due_micros(due))
 }
 
 /// The columns of a ticket's clocks: the `sla` column and what lists and the

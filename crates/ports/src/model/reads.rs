@@ -51,12 +51,15 @@ pub enum SortField {
 /// 9999-12-31T00:00:00Z in microseconds, after every real due time.
 pub const NO_DUE_MICROS: i64 = 253_402_214_400_000_000;
 
+/// The sort value of a running clock's due time, or of none
+/// ([`NO_DUE_MICROS`]): what a store keeps in its due-time columns.
+pub fn due_micros(due: Option<Timestamp>) -> i64 {
+    due.map_or(NO_DUE_MICROS, |t| t.timestamp_micros().min(NO_DUE_MICROS))
+}
+
 /// The sort value of a ticket's running `kind` clock.
 pub fn due_key(ticket: &Ticket, kind: SlaKind) -> i64 {
-    ticket
-        .sla
-        .running_due(kind)
-        .map_or(NO_DUE_MICROS, |t| t.timestamp_micros().min(NO_DUE_MICROS))
+    due_micros(ticket.sla.running_due(kind))
 }
 
 /// An order of tickets: a field and a direction; ties go by id, the same way.
