@@ -1,17 +1,19 @@
 //! Loading many tickets at once, with their messages and log entries as they
 //! are given: for seeding benchmarks and test data, and for imports. COPY on
 //! PostgreSQL, multi-row inserts on SQLite; each batch is one transaction.
+//! Clocks are stored as given; no event is written.
 
 use std::io::Write;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use ticketd_domain::{Actor, Timestamp};
+use ticketd_domain::{Actor, TicketSla, Timestamp};
 use ticketd_ports::{NewLogEntry, NewMessage, NewTicket, RepoError};
 
 use crate::connection::AnyConnection;
 use crate::rows::{NewLogRow, NewMessageRow, NewTicketRow, to_db_time};
 use crate::schema::{ticket_logs, ticket_messages, tickets};
+use crate::sla::SlaColumns;
 use crate::{Store, db_error};
 
 /// A ticket with everything said and done on it, to store as it is.
@@ -25,6 +27,10 @@ pub struct BulkTicket {
     pub messages: Vec<NewMessage>,
     /// Its log entries, oldest first.
     pub logs: Vec<NewLogEntry>,
+    /// Its service-level clocks as they stand after all that (settled: a
+    /// clock past its due time marked breached), or `None` for a ticket
+    /// without clocks.
+    pub sla: Option<TicketSla>,
 }
 
 /// Where a bulk-loaded ticket stands now, and who changed it last.
@@ -45,9 +51,20 @@ struct Batch {
     logs: Vec<(i64, NewLogRow)>,
 }
 
+impl BulkTicket {
+    /// The columns of its clocks.
+    fn clock_columns(&self) -> Result<SlaColumns, RepoError> {
+        match &self.sla {
+            Some(sla) => SlaColumns::of(sla, (self.now.status, self.ticket.priority)),
+            None => Ok(SlaColumns::none()),
+        }
+    }
+}
+
 impl Batch {
     fn new(
         tickets: &[BulkTicket],
+        clocks: Vec<SlaColumns>,
         ticket_ids: &[i64],
         message_ids: &[i64],
         log_ids: &[i64],
@@ -59,9 +76,8 @@ impl Batch {
             messages: Vec::new(),
             logs: Vec::new(),
         };
-        for (t, &id) in tickets.iter().zip(ticket_ids) {
-            // A bulk load writes no clocks (nor events).
-            let mut row = NewTicketRow::new(&t.ticket, crate::sla::SlaColumns::none());
+        for ((t, clocks), &id) in tickets.iter().zip(clocks).zip(ticket_ids) {
+            let mut row = NewTicketRow::new(&t.ticket, clocks);
             row.status = t.now.status.code();
             row.audit.modified_by = t.now.modified_by.id.as_str().to_owned();
             row.audit.modified_by_type = t.now.modified_by.user_type.as_str().to_owned();
@@ -176,6 +192,11 @@ fn copy_postgres(conn: &mut diesel::PgConnection, batch: &Batch) -> QueryResult<
             s(&t.audit.modified_by),
             s(&t.audit.modified_by_type),
             Some(time(t.audit.modified_date)),
+            t.clocks.sla.clone(),
+            Some(time(t.clocks.first_response_due)),
+            Some(time(t.clocks.resolution_due)),
+            s(flag(t.clocks.sla_breached)),
+            t.clocks.sla_check_at.map(time),
         ]
     });
     diesel::copy_from(tickets::table)
@@ -201,6 +222,11 @@ fn copy_postgres(conn: &mut diesel::PgConnection, batch: &Batch) -> QueryResult<
                 tickets::modified_by,
                 tickets::modified_by_type,
                 tickets::modified_date,
+                tickets::sla,
+                tickets::first_response_due,
+                tickets::resolution_due,
+                tickets::sla_breached,
+                tickets::sla_check_at,
             ),
             |w: &mut dyn Write| write_all(w, &tickets_csv),
         )
@@ -339,19 +365,23 @@ impl Store {
         self.write(move |conn| {
             let messages: usize = tickets.iter().map(|t| t.messages.len()).sum();
             let logs: usize = tickets.iter().map(|t| t.logs.len()).sum();
+            let clocks = tickets
+                .iter()
+                .map(BulkTicket::clock_columns)
+                .collect::<Result<Vec<_>, _>>()?;
             let stored: QueryResult<()> = match conn {
                 AnyConnection::Postgresql(pg) => (|| {
                     let ticket_ids = postgres_ids(pg, "tickets", tickets.len())?;
                     let message_ids = postgres_ids(pg, "ticket_messages", messages)?;
                     let log_ids = postgres_ids(pg, "ticket_logs", logs)?;
-                    let batch = Batch::new(&tickets, &ticket_ids, &message_ids, &log_ids);
+                    let batch = Batch::new(&tickets, clocks, &ticket_ids, &message_ids, &log_ids);
                     copy_postgres(pg, &batch)
                 })(),
                 AnyConnection::Sqlite(lite) => (|| {
                     let ticket_ids = sqlite_ids(lite, "tickets", tickets.len())?;
                     let message_ids = sqlite_ids(lite, "ticket_messages", messages)?;
                     let log_ids = sqlite_ids(lite, "ticket_logs", logs)?;
-                    let batch = Batch::new(&tickets, &ticket_ids, &message_ids, &log_ids);
+                    let batch = Batch::new(&tickets, clocks, &ticket_ids, &message_ids, &log_ids);
                     insert_sqlite(lite, batch)
                 })(),
             };

@@ -75,7 +75,7 @@ impl StoredClock {
 }
 
 /// A ticket's status and priority.
-type Followed = (TicketStatus, Priority);
+pub(crate) type Followed = (TicketStatus, Priority);
 
 /// The clocks a ticket's `sla` column holds, and what they last followed;
 /// `None` for a ticket without clocks.
@@ -212,15 +212,15 @@ fn due_column(due: Option<Timestamp>) -> NaiveDateTime {
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = tickets, treat_none_as_null = true)]
 pub(crate) struct SlaColumns {
-    sla: Option<String>,
-    first_response_due: NaiveDateTime,
-    resolution_due: NaiveDateTime,
-    sla_breached: bool,
-    sla_check_at: Option<NaiveDateTime>,
+    pub(crate) sla: Option<String>,
+    pub(crate) first_response_due: NaiveDateTime,
+    pub(crate) resolution_due: NaiveDateTime,
+    pub(crate) sla_breached: bool,
+    pub(crate) sla_check_at: Option<NaiveDateTime>,
 }
 
 impl SlaColumns {
-    /// The columns of a ticket without clocks (a bulk load).
+    /// The columns of a ticket without clocks.
     pub(crate) fn none() -> Self {
         Self {
             sla: None,
@@ -231,7 +231,8 @@ impl SlaColumns {
         }
     }
 
-    fn of(sla: &TicketSla, followed: Followed) -> Result<Self, RepoError> {
+    /// The columns of `sla`, which last followed the ticket in `followed`.
+    pub(crate) fn of(sla: &TicketSla, followed: Followed) -> Result<Self, RepoError> {
         Ok(Self {
             sla: Some(write(sla, followed)?),
             first_response_due: due_column(sla.running_due(SlaKind::FirstResponse)),

@@ -3,7 +3,9 @@
 //!
 //! The shape: 1,000 customers, 50 agents, 20 categories with 3 sub-categories
 //! each; every ticket has one message, a log entry for its opening and its
-//! message, and one for its status when it moved on. `refund` appears in 10%
+//! message, and one for its status when it moved on; its service-level clocks
+//! (from the policy in force) follow that history and are settled at the time
+//! of seeding, as the sweep would have left them. `refund` appears in 10%
 //! of tickets and `chargeback` in 0.01%, and nowhere else, so that searches
 //! for them have known, very different numbers of matches.
 
@@ -17,10 +19,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, ChangedField, Description, FieldChange, LogAction,
-    MessageBody, Priority, RefId, Subject, TicketStatus, Timestamp, UserId, UserType, Visibility,
+    MessageBody, Priority, RefId, SlaPolicy, Subject, TicketSla, TicketStatus, Timestamp, UserId,
+    UserType, Visibility,
 };
 use ticketd_ports::{
-    CategoryRepository, NewCategory, NewLogEntry, NewMessage, NewTicket, UserDirectory,
+    CategoryRepository, NewCategory, NewLogEntry, NewMessage, NewTicket, SlaStore, UserDirectory,
 };
 use ticketd_store_diesel::{BulkState, BulkTicket, Store};
 
@@ -41,6 +44,10 @@ struct Cast {
     customers: Vec<Actor>,
     agents: Vec<Actor>,
     categories: Vec<(CategoryId, Vec<CategoryId>)>,
+    /// The service-level policy the clocks follow.
+    policy: SlaPolicy,
+    /// When the clocks are settled: breaches due by then are marked.
+    settled_at: Timestamp,
 }
 
 fn actor(id: String, user_type: UserType) -> anyhow::Result<Actor> {
@@ -226,6 +233,10 @@ fn ticket(index: u64, seed: u64, cast: &Cast) -> anyhow::Result<BulkTicket> {
         modified_by: sender.clone(),
         modified_at: answered,
     };
+    let policy = &cast.policy;
+    let mut sla = TicketSla::open(policy, new.priority, TicketStatus::Open, opened);
+    sla.message_added(policy, sender.user_type, message.visibility, answered);
+    sla.settle(answered);
     if status != TicketStatus::Open {
         let changed = answered + Duration::minutes(rng.random_range(1..2_000));
         let mut entry = NewLogEntry::new(LogAction::UpdatedStatus, agent, changed);
@@ -237,12 +248,16 @@ fn ticket(index: u64, seed: u64, cast: &Cast) -> anyhow::Result<BulkTicket> {
         logs.push(entry);
         now.modified_by = agent.clone();
         now.modified_at = changed;
+        sla.status_changed(policy, TicketStatus::Open, status, changed);
+        sla.settle(changed);
     }
+    sla.settle(cast.settled_at);
     Ok(BulkTicket {
         ticket: new,
         now,
         messages: vec![message],
         logs,
+        sla: Some(sla),
     })
 }
 
@@ -309,6 +324,8 @@ pub async fn seed(store: &Store, target: u64, batch: usize, seed: u64) -> anyhow
         customers,
         agents,
         categories: categories(store, at).await?,
+        policy: store.sla_policy().await?,
+        settled_at: Utc::now(),
     };
     let have = store.count_every_ticket().await?;
     if have >= target {
@@ -379,13 +396,78 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_same_seed_makes_the_same_ticket() -> anyhow::Result<()> {
-        let cast = Cast {
+    fn small_cast() -> anyhow::Result<Cast> {
+        Ok(Cast {
             customers: vec![actor("customer0001".into(), UserType::Customer)?],
             agents: vec![actor("agent01".into(), UserType::Agent)?],
             categories: vec![(CategoryId(1), vec![CategoryId(2)])],
-        };
+            policy: SlaPolicy::default(),
+            // Mid-way through the first 2,000 tickets' openings (a minute apart).
+            settled_at: Utc
+                .with_ymd_and_hms(2024, 1, 1, 8, 0, 0)
+                .single()
+                .unwrap_or_default()
+                + Duration::minutes(1_000),
+        })
+    }
+
+    #[test]
+    fn clocks_follow_each_tickets_history_and_are_settled() -> anyhow::Result<()> {
+        use ticketd_domain::{SlaKind, SlaState};
+        let cast = small_cast()?;
+        let (mut breached, mut running, mut met) = (0, 0, 0);
+        for index in 0..2_000 {
+            let t = ticket(index, 3, &cast)?;
+            let missing =
+                || anyhow::anyhow!("ticket {index}: the default policy times every priority");
+            let sla = t.sla.as_ref().ok_or_else(missing)?;
+            let first = sla.clock(SlaKind::FirstResponse).ok_or_else(missing)?;
+            let resolution = sla.clock(SlaKind::Resolution).ok_or_else(missing)?;
+            let staff_replied = t.messages[0].sender.user_type != UserType::Customer;
+            let status = t.now.status;
+            // What the history did to each clock.
+            if staff_replied {
+                assert_eq!(first.stopped_at, Some(t.messages[0].at), "{index}");
+            }
+            if matches!(status, TicketStatus::Resolved | TicketStatus::Closed) {
+                assert_eq!(resolution.stopped_at, Some(t.now.modified_at), "{index}");
+                assert!(first.stopped_at.is_some(), "{index}");
+            }
+            if status == TicketStatus::Pending {
+                assert!(resolution.left_seconds.is_some(), "{index}: paused");
+            }
+            // Settled at `settled_at` or at the ticket's last change, if
+            // later: nothing due by then is left unmarked, and the sweep's
+            // next look is not before it.
+            let settled = cast.settled_at.max(t.now.modified_at);
+            for clock in [first, resolution] {
+                let late = match (clock.stopped_at, clock.left_seconds, clock.due_at) {
+                    (Some(stopped), _, Some(due)) => stopped > due,
+                    (None, Some(left), _) => left < 0,
+                    (None, None, Some(due)) => settled > due,
+                    _ => false,
+                };
+                assert_eq!(clock.breached, late, "{index}: {clock:?}");
+                match clock.state() {
+                    SlaState::Breached => breached += 1,
+                    SlaState::Running => running += 1,
+                    SlaState::Met => met += 1,
+                    SlaState::Paused => {}
+                }
+            }
+            assert!(sla.next_check().is_none_or(|at| at >= settled), "{index}");
+        }
+        // Tickets opened before the settling time breach, later ones run.
+        assert!(
+            breached > 100 && running > 100 && met > 100,
+            "{breached} {running} {met}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_same_seed_makes_the_same_ticket() -> anyhow::Result<()> {
+        let cast = small_cast()?;
         let a = ticket(7, 1, &cast)?;
         let b = ticket(7, 1, &cast)?;
         let c = ticket(8, 1, &cast)?;
