@@ -24,7 +24,7 @@ use crate::rows::{
 };
 use crate::schema::ticket_events;
 use crate::window::Window;
-use crate::{AnyConnection, Store, db_error};
+use crate::{AnyConnection, Prepared, Store, db_error};
 
 /// What an event keeps of its change, in the store's own format.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -162,16 +162,21 @@ fn insert(
         occurred_at: to_db_time(at),
         snapshot,
     };
-    let id: i64 = diesel::insert_into(ticket_events::table)
-        .values(row)
-        .returning(ticket_events::id)
+    let id: i64 = Prepared(
+        diesel::insert_into(ticket_events::table)
+            .values(row)
+            .returning(ticket_events::id),
+    )
+    .get_result(conn)
+    .map_err(db_error)?;
+    if let AnyConnection::Sqlite(_) = conn {
+        let _: i64 = Prepared(
+            diesel::update(ticket_events::table.find(id))
+                .set(ticket_events::position.eq(Some(id)))
+                .returning(ticket_events::id),
+        )
         .get_result(conn)
         .map_err(db_error)?;
-    if let AnyConnection::Sqlite(_) = conn {
-        diesel::update(ticket_events::table.find(id))
-            .set(ticket_events::position.eq(Some(id)))
-            .execute(conn)
-            .map_err(db_error)?;
     }
     Ok(())
 }

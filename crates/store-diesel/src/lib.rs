@@ -16,6 +16,7 @@ mod explain;
 mod health;
 mod idempotency;
 mod logs;
+mod prepared;
 mod rows;
 mod schema;
 mod search;
@@ -37,6 +38,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub use bulk::{BulkState, BulkTicket};
 pub use connection::{AnyConnection, ConnectError, DatabaseUrl};
 pub(crate) use errors::{TxError, db_error, like_literal};
+pub(crate) use prepared::Prepared;
 pub use work::{carry_log_context, log_context};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");

@@ -18,7 +18,7 @@ use ticketd_ports::{RepoError, SlaStore, due_micros};
 
 use crate::rows::{CategoryRow, TicketRow, corrupt, from_db_time, micros_to_db_time, to_db_time};
 use crate::schema::{sla_policy, tickets};
-use crate::{AnyConnection, Store, db_error, events};
+use crate::{AnyConnection, Prepared, Store, db_error, events};
 
 fn unexpected(what: &str, e: impl std::fmt::Display) -> RepoError {
     RepoError::Unexpected(anyhow::anyhow!("{what}: {e}"))
@@ -294,10 +294,13 @@ pub(crate) fn advance(
     if row.sla == columns.sla {
         return Ok(breaches);
     }
-    diesel::update(tickets::table.find(row.id))
-        .set(&columns)
-        .execute(conn)
-        .map_err(db_error)?;
+    let _: i64 = Prepared(
+        diesel::update(tickets::table.find(row.id))
+            .set(&columns)
+            .returning(tickets::id),
+    )
+    .get_result(conn)
+    .map_err(db_error)?;
     row.sla = columns.sla;
     Ok(breaches)
 }

@@ -94,6 +94,48 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Another store over this database with a single connection, so that
+    /// what a test asks of that connection is about the calls it made.
+    pub fn store_of_one_connection(&self) -> Store {
+        let options = StoreOptions {
+            pool_size: 1,
+            ..StoreOptions::default()
+        };
+        Store::open(&self.url, &options).expect("open a second store")
+    }
+}
+
+/// A statement PostgreSQL keeps prepared on a connection, and how many times
+/// it was run (`pg_prepared_statements`).
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct PreparedStatement {
+    /// Its text.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub statement: String,
+    /// How many times it ran (with a generic or a custom plan).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub runs: i64,
+}
+
+/// The statements kept prepared on `store`'s connection (give it one, from
+/// [`TestDatabase::store_of_one_connection`]); `None` on SQLite, which does
+/// not list them.
+pub fn prepared_statements(store: &Store) -> Option<Vec<PreparedStatement>> {
+    use diesel::RunQueryDsl;
+    let mut conn = store.pool.get().expect("connection");
+    match &mut **conn {
+        crate::AnyConnection::Postgresql(pg) => Some(
+            diesel::sql_query(
+                "SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements",
+            )
+            .load(pg)
+            .expect("the prepared statements"),
+        ),
+        crate::AnyConnection::Sqlite(_) => None,
+    }
+}
+
 impl std::ops::Deref for TestDatabase {
     type Target = Store;
 

@@ -16,7 +16,7 @@ use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_m
 use crate::search::{self, AmongIds, HoldsWords, Plan, Purpose, SortedAfterReading};
 use crate::sla::{self, Cause};
 use crate::window::Window;
-use crate::{AnyConnection, Store, TxError, db_error, events, like_literal};
+use crate::{AnyConnection, Prepared, Store, TxError, db_error, events, like_literal};
 
 type ViewRow = (TicketRow, CategoryRow);
 
@@ -162,21 +162,29 @@ fn touch_for_message(
         tickets::modified_by_type.eq(new.sender.user_type.as_str()),
         tickets::modified_date.eq(to_db_time(new.at)),
     );
-    let n = match (reopen, new.visibility) {
-        (Some(r), _) => diesel::update(target.filter(tickets::status.eq(r.from.code())))
-            .set((
-                modified,
-                tickets::status.eq(r.to.code()),
-                tickets::version.eq(tickets::version + 1),
-            ))
-            .execute(conn),
-        (None, Visibility::Public) => diesel::update(target).set(modified).execute(conn),
-        (None, Visibility::Internal) => diesel::update(target)
-            .set(tickets::id.eq(tickets::id))
-            .execute(conn),
+    let touched: Vec<i64> = match (reopen, new.visibility) {
+        (Some(r), _) => Prepared(
+            diesel::update(target.filter(tickets::status.eq(r.from.code())))
+                .set((
+                    modified,
+                    tickets::status.eq(r.to.code()),
+                    tickets::version.eq(tickets::version + 1),
+                ))
+                .returning(tickets::id),
+        )
+        .load(conn),
+        (None, Visibility::Public) => {
+            Prepared(diesel::update(target).set(modified).returning(tickets::id)).load(conn)
+        }
+        (None, Visibility::Internal) => Prepared(
+            diesel::update(target)
+                .set(tickets::id.eq(tickets::id))
+                .returning(tickets::id),
+        )
+        .load(conn),
     }
     .map_err(db_error)?;
-    Ok(n == 1)
+    Ok(touched.len() == 1)
 }
 
 /// The fields an update may set; `None` leaves a column as it is.
@@ -195,10 +203,13 @@ struct TicketChangeset {
 }
 
 fn insert_log(conn: &mut AnyConnection, id: TicketId, log: &NewLogEntry) -> Result<(), RepoError> {
-    diesel::insert_into(ticket_logs::table)
-        .values(NewLogRow::new(id.get(), log))
-        .execute(conn)
-        .map_err(db_error)?;
+    let _: i64 = Prepared(
+        diesel::insert_into(ticket_logs::table)
+            .values(NewLogRow::new(id.get(), log))
+            .returning(ticket_logs::id),
+    )
+    .get_result(conn)
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -211,11 +222,13 @@ impl TicketRepository for Store {
     ) -> Result<TicketView, RepoError> {
         self.write(move |conn| {
             let row = NewTicketRow::new(&new, sla::opening(conn, &new)?);
-            let id: i64 = diesel::insert_into(tickets::table)
-                .values(row)
-                .returning(tickets::id)
-                .get_result(conn)
-                .map_err(db_error)?;
+            let id: i64 = Prepared(
+                diesel::insert_into(tickets::table)
+                    .values(row)
+                    .returning(tickets::id),
+            )
+            .get_result(conn)
+            .map_err(db_error)?;
             let id = TicketId(id);
             insert_log(conn, id, &log)?;
             let rows = view_rows(conn, id)?;
@@ -278,25 +291,30 @@ impl TicketRepository for Store {
                 });
             }
             let at = to_db_time(new.at);
-            let message_id: i64 = diesel::insert_into(ticket_messages::table)
-                .values(NewMessageRow::new(id.get(), &new))
-                .returning(ticket_messages::id)
-                .get_result(conn)
-                .map_err(db_error)?;
+            let message_id: i64 = Prepared(
+                diesel::insert_into(ticket_messages::table)
+                    .values(NewMessageRow::new(id.get(), &new))
+                    .returning(ticket_messages::id),
+            )
+            .get_result(conn)
+            .map_err(db_error)?;
             for a in &new.attachments {
-                diesel::insert_into(ticket_attachments::table)
-                    .values(NewAttachmentRow {
-                        message_id,
-                        ticket_id: id.get(),
-                        file_name: a.file_name.as_str().to_owned(),
-                        file_path: a.file_path.as_str().to_owned(),
-                        upload_key: a.upload.as_ref().map(|k| k.as_str().to_owned()),
-                        is_active: true,
-                        is_delete: false,
-                        audit: AttachmentAudit::new(&new.sender, at),
-                    })
-                    .execute(conn)
-                    .map_err(attach_error)?;
+                Prepared(
+                    diesel::insert_into(ticket_attachments::table)
+                        .values(NewAttachmentRow {
+                            message_id,
+                            ticket_id: id.get(),
+                            file_name: a.file_name.as_str().to_owned(),
+                            file_path: a.file_path.as_str().to_owned(),
+                            upload_key: a.upload.as_ref().map(|k| k.as_str().to_owned()),
+                            is_active: true,
+                            is_delete: false,
+                            audit: AttachmentAudit::new(&new.sender, at),
+                        })
+                        .returning(ticket_attachments::id),
+                )
+                .get_result::<i64>(conn)
+                .map_err(attach_error)?;
             }
             insert_log(conn, id, &log)?;
             if let Some(r) = &reopen {
@@ -355,7 +373,8 @@ impl TicketRepository for Store {
                 modified_by_type: update.actor.user_type.as_str().to_owned(),
                 modified_date: to_db_time(update.at),
             };
-            let n =
+            // One text per set of fields changed (at most 2^7), and restoring or not.
+            let n = Prepared(
                 diesel::update(
                     tickets::table
                         .filter(tickets::id.eq(id.get()))
@@ -367,8 +386,11 @@ impl TicketRepository for Store {
                         ))),
                 )
                 .set((changes, tickets::version.eq(tickets::version + 1)))
-                .execute(conn)
-                .map_err(db_error)?;
+                .returning(tickets::id),
+            )
+            .load::<i64>(conn)
+            .map_err(db_error)?
+            .len();
             if n != 1 {
                 return Err(match load_view(conn, id)? {
                     Some(v) if restoring || !v.ticket.is_delete => {
