@@ -291,18 +291,24 @@ impl TicketRepository for Store {
                 });
             }
             let at = to_db_time(new.at);
-            let message_id: i64 = Prepared(
+            // The rows come back from their inserts, as the answer and the
+            // event show them: no statement reads them again. (Their columns
+            // as a plain expression, the same for both databases: a
+            // `SelectBy` cannot follow `RETURNING` through the connection
+            // that serves both.)
+            let row: MessageRow = Prepared(
                 diesel::insert_into(ticket_messages::table)
                     .values(NewMessageRow::new(id.get(), &new))
-                    .returning(ticket_messages::id),
+                    .returning(<MessageRow as Selectable<diesel::pg::Pg>>::construct_selection()),
             )
             .get_result(conn)
             .map_err(db_error)?;
+            let mut attachment_rows = Vec::with_capacity(new.attachments.len());
             for a in &new.attachments {
-                Prepared(
+                let stored: AttachmentRow = Prepared(
                     diesel::insert_into(ticket_attachments::table)
                         .values(NewAttachmentRow {
-                            message_id,
+                            message_id: row.id,
                             ticket_id: id.get(),
                             file_name: a.file_name.as_str().to_owned(),
                             file_path: a.file_path.as_str().to_owned(),
@@ -311,26 +317,18 @@ impl TicketRepository for Store {
                             is_delete: false,
                             audit: AttachmentAudit::new(&new.sender, at),
                         })
-                        .returning(ticket_attachments::id),
+                        .returning(
+                            <AttachmentRow as Selectable<diesel::pg::Pg>>::construct_selection(),
+                        ),
                 )
-                .get_result::<i64>(conn)
+                .get_result(conn)
                 .map_err(attach_error)?;
+                attachment_rows.push(stored);
             }
             insert_log(conn, id, &log)?;
             if let Some(r) = &reopen {
                 insert_log(conn, id, &r.log)?;
             }
-            let row: MessageRow = ticket_messages::table
-                .find(message_id)
-                .select(MessageRow::as_select())
-                .first(conn)
-                .map_err(db_error)?;
-            let attachment_rows = ticket_attachments::table
-                .filter(ticket_attachments::message_id.eq(message_id))
-                .order(ticket_attachments::id.asc())
-                .select(AttachmentRow::as_select())
-                .load::<AttachmentRow>(conn)
-                .map_err(db_error)?;
             let mut ticket = view_rows(conn, id)?;
             let cause = Cause::Message(new.sender.user_type, new.visibility);
             let breaches = sla::advance(conn, &mut ticket.0, cause, new.at)?;
