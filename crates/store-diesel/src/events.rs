@@ -170,12 +170,12 @@ fn insert(
     .get_result(conn)
     .map_err(db_error)?;
     if let AnyConnection::Sqlite(_) = conn {
-        let _: i64 = Prepared(
+        Prepared(
             diesel::update(ticket_events::table.find(id))
                 .set(ticket_events::position.eq(Some(id)))
                 .returning(ticket_events::id),
         )
-        .get_result(conn)
+        .rows(conn)
         .map_err(db_error)?;
     }
     Ok(())

@@ -13,15 +13,18 @@
 
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::query_dsl::LoadQuery;
 use diesel::{QueryResult, RunQueryDsl};
+
+use crate::AnyConnection;
 
 /// A write whose statement is kept in the connection's cache, keyed by its
 /// text. Only for statements whose text takes a bounded number of forms.
 ///
-/// Run it with `load` or `get_result` (a `RETURNING` clause), which hand the
-/// statement to the connection as it is: `execute` hands over a reference,
-/// whose walk diesel does not ask this type, and the statement would go
-/// uncached again.
+/// Run it through its `RETURNING` clause ([`Prepared::rows`], `load`,
+/// `get_result`), which hands the statement to the connection as it is:
+/// `execute` hands over a reference, whose walk diesel does not ask this
+/// type, and the statement would go uncached again.
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared<Q>(pub Q);
 
@@ -50,3 +53,14 @@ where
 }
 
 impl<Q, Conn> RunQueryDsl<Conn> for Prepared<Q> {}
+
+impl<Q> Prepared<Q> {
+    /// Runs a write that returns one id per row it wrote (`RETURNING id`),
+    /// as `execute` would: how many rows that is.
+    pub(crate) fn rows<'q>(self, conn: &mut AnyConnection) -> QueryResult<usize>
+    where
+        Self: LoadQuery<'q, AnyConnection, i64>,
+    {
+        Ok(self.load::<i64>(conn)?.len())
+    }
+}

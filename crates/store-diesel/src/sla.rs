@@ -294,12 +294,12 @@ pub(crate) fn advance(
     if row.sla == columns.sla {
         return Ok(breaches);
     }
-    let _: i64 = Prepared(
+    Prepared(
         diesel::update(tickets::table.find(row.id))
             .set(&columns)
             .returning(tickets::id),
     )
-    .get_result(conn)
+    .rows(conn)
     .map_err(db_error)?;
     row.sla = columns.sla;
     Ok(breaches)

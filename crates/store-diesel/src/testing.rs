@@ -92,9 +92,7 @@ impl TestDatabase {
         conn.broken = true;
         done.expect("test SQL");
     }
-}
 
-impl TestDatabase {
     /// Another store over this database with a single connection, so that
     /// what a test asks of that connection is about the calls it made.
     pub fn store_of_one_connection(&self) -> Store {

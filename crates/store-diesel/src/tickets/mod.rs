@@ -162,7 +162,7 @@ fn touch_for_message(
         tickets::modified_by_type.eq(new.sender.user_type.as_str()),
         tickets::modified_date.eq(to_db_time(new.at)),
     );
-    let touched: Vec<i64> = match (reopen, new.visibility) {
+    let n = match (reopen, new.visibility) {
         (Some(r), _) => Prepared(
             diesel::update(target.filter(tickets::status.eq(r.from.code())))
                 .set((
@@ -172,19 +172,19 @@ fn touch_for_message(
                 ))
                 .returning(tickets::id),
         )
-        .load(conn),
+        .rows(conn),
         (None, Visibility::Public) => {
-            Prepared(diesel::update(target).set(modified).returning(tickets::id)).load(conn)
+            Prepared(diesel::update(target).set(modified).returning(tickets::id)).rows(conn)
         }
         (None, Visibility::Internal) => Prepared(
             diesel::update(target)
                 .set(tickets::id.eq(tickets::id))
                 .returning(tickets::id),
         )
-        .load(conn),
+        .rows(conn),
     }
     .map_err(db_error)?;
-    Ok(touched.len() == 1)
+    Ok(n == 1)
 }
 
 /// The fields an update may set; `None` leaves a column as it is.
@@ -203,12 +203,12 @@ struct TicketChangeset {
 }
 
 fn insert_log(conn: &mut AnyConnection, id: TicketId, log: &NewLogEntry) -> Result<(), RepoError> {
-    let _: i64 = Prepared(
+    Prepared(
         diesel::insert_into(ticket_logs::table)
             .values(NewLogRow::new(id.get(), log))
             .returning(ticket_logs::id),
     )
-    .get_result(conn)
+    .rows(conn)
     .map_err(db_error)?;
     Ok(())
 }
@@ -299,7 +299,7 @@ impl TicketRepository for Store {
             let row: MessageRow = Prepared(
                 diesel::insert_into(ticket_messages::table)
                     .values(NewMessageRow::new(id.get(), &new))
-                    .returning(<MessageRow as Selectable<diesel::pg::Pg>>::construct_selection()),
+                    .returning(<MessageRow as Selectable<Backend>>::construct_selection()),
             )
             .get_result(conn)
             .map_err(db_error)?;
@@ -317,9 +317,7 @@ impl TicketRepository for Store {
                             is_delete: false,
                             audit: AttachmentAudit::new(&new.sender, at),
                         })
-                        .returning(
-                            <AttachmentRow as Selectable<diesel::pg::Pg>>::construct_selection(),
-                        ),
+                        .returning(<AttachmentRow as Selectable<Backend>>::construct_selection()),
                 )
                 .get_result(conn)
                 .map_err(attach_error)?;
@@ -386,9 +384,8 @@ impl TicketRepository for Store {
                 .set((changes, tickets::version.eq(tickets::version + 1)))
                 .returning(tickets::id),
             )
-            .load::<i64>(conn)
-            .map_err(db_error)?
-            .len();
+            .rows(conn)
+            .map_err(db_error)?;
             if n != 1 {
                 return Err(match load_view(conn, id)? {
                     Some(v) if restoring || !v.ticket.is_delete => {
