@@ -5,14 +5,10 @@
 //! failing is turned off and says why; internal notes reach only endpoints
 //! that take them; no endpoint may point inside the server's network.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::sync::Arc;
 
-use common::receiver::{Receiver, verify};
-use common::*;
+use crate::common::receiver::{Receiver, verify};
+use crate::common::*;
 use serde_json::{Value, json};
 use ticketd_app::{SupportDesk, WebhookPolicy};
 use ticketd_http_actix::HttpSettings;

@@ -1,15 +1,11 @@
 //! Every 4xx of the contract, and 503, answer in the error envelope with the
 //! right status and headers.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::json;
 use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_http_actix::Claims;

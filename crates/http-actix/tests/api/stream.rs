@@ -3,13 +3,9 @@
 //! resumes after `Last-Event-ID` with what it missed, and hears a keep-alive
 //! when nothing happens.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use ticketd_store_diesel::test_on_both_databases;
 

@@ -1,14 +1,10 @@
 //! The served OpenAPI document: it names every route the server has, its
 //! schemas hold for real responses, and it changes only on purpose.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::collections::BTreeSet;
 
+use crate::common::*;
 use actix_web::http::Method;
-use common::*;
 use serde_json::{Value, json};
 use ticketd_http_actix::OPENAPI_PATH;
 use ticketd_store_diesel::test_on_both_databases;
@@ -34,46 +30,46 @@ fn operations(doc: &Value) -> BTreeSet<(String, String)> {
 fn handler_routes() -> BTreeSet<(String, String)> {
     let sources = [
         (
-            include_str!("../src/routes/tickets.rs"),
+            include_str!("../../src/routes/tickets.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/changes.rs"),
+            include_str!("../../src/routes/changes.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/messages.rs"),
+            include_str!("../../src/routes/messages.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/logs.rs"),
+            include_str!("../../src/routes/logs.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/categories.rs"),
+            include_str!("../../src/routes/categories.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/events.rs"),
+            include_str!("../../src/routes/events.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/sla.rs"),
+            include_str!("../../src/routes/sla.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/routes/webhooks.rs"),
+            include_str!("../../src/routes/webhooks.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/files/mod.rs"),
+            include_str!("../../src/files/mod.rs"),
             ticketd_http_actix::PREFIX,
         ),
         (
-            include_str!("../src/files/download.rs"),
+            include_str!("../../src/files/download.rs"),
             ticketd_http_actix::PREFIX,
         ),
-        (include_str!("../src/observe.rs"), ""),
+        (include_str!("../../src/observe.rs"), ""),
     ];
     let mut routes = BTreeSet::new();
     for (source, prefix) in sources {
@@ -350,7 +346,7 @@ async fn every_documented_query_parameter_is_read_under_its_documented_name() {
         for param in op["parameters"].as_array().into_iter().flatten() {
             let name = param["name"].as_str().unwrap();
             // A download link's parameters are checked together: a bad one
-            // makes the link invalid (403; see api_files).
+            // makes the link invalid (403; see files.rs).
             let link = path.ends_with("/uploads/{key}");
             if param["in"] != "query" || free_text.contains(&name) || link {
                 continue;

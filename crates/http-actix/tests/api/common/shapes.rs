@@ -43,5 +43,5 @@ pub fn assert_same_shape(documented: &Value, actual: &Value, path: &str) {
 
 /// The documented examples of the published API.
 pub fn documented() -> Value {
-    serde_json::from_str(include_str!("../fixtures/api-doc-examples.json")).unwrap()
+    serde_json::from_str(include_str!("../../fixtures/api-doc-examples.json")).unwrap()
 }

@@ -3,14 +3,10 @@
 //! see none of it (not a field, not an ETag change, not an event) unless the
 //! desk shows it to them; admins set the policy; a breach is announced once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use chrono::{DateTime, Utc};
-use common::*;
 use serde_json::{Value, json};
 use ticketd_store_diesel::test_on_both_databases;
 

@@ -1,11 +1,7 @@
 //! The documented endpoints answer exactly as the published API shows: the
 //! same envelope, messages, field names and JSON types, on both databases.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use ticketd_store_diesel::test_on_both_databases;
 

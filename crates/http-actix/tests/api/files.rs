@@ -1,14 +1,10 @@
 //! Uploads and attachments end to end through the API, on SQLite and on
 //! PostgreSQL, with files in a real directory: limits, quotas, types, names,
-//! who may attach what, malformed requests. (Downloads: api_downloads.rs.)
+//! who may attach what, malformed requests. (Downloads: downloads.rs.)
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
+use crate::common::*;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{Value, json};
 use ticketd_app::AttachmentPolicy;
 use ticketd_store_diesel::test_on_both_databases;

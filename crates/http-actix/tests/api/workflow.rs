@@ -1,11 +1,7 @@
 //! The support desk's workflow through the API: statuses, priority,
 //! assignment, re-categorising, internal notes, history and soft delete.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use ticketd_store_diesel::test_on_both_databases;
 

@@ -3,12 +3,8 @@
 //! desk, in the order of README's walk-through; every parameter and header is
 //! described.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
+use crate::common::*;
 use actix_web::http::Method;
-use common::*;
 use serde_json::Value;
 use ticketd_http_actix::OPENAPI_PATH;
 use ticketd_store_diesel::test_on_both_databases;

@@ -3,19 +3,14 @@
 //! audience, algorithm and role checked; keys rotated, fetched no more often
 //! than the floor allows, and kept working while the JWKS is unreachable.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-mod idp;
-
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::common::*;
+use crate::idp::*;
 use actix_web::http::Method;
-use common::*;
-use idp::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use ticketd_app::{StoragePorts, SupportDesk};

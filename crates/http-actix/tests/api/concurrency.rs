@@ -1,11 +1,7 @@
 //! Safe updates: the ticket details' ETag, and If-Match on the update call.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
+use crate::common::*;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::json;
 use ticketd_store_diesel::test_on_both_databases;
 

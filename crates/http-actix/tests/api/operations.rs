@@ -1,14 +1,10 @@
 //! What operators rely on: liveness, readiness, metrics and request ids.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::json;
 use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_ports::SystemClock;

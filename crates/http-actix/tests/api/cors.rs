@@ -1,15 +1,11 @@
 //! Calls from web pages on other origins (CORS): off by default, answered for
 //! the configured origins on every route, refused in the envelope otherwise.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{Value, json};
 use ticketd_app::{StoragePorts, SupportDesk};
 use ticketd_http_actix::{CorsOrigins, OPENAPI_PATH};

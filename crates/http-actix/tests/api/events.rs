@@ -1,11 +1,7 @@
 //! The event list: each change's events in the API's own shapes, for admins
 //! only, filtered and paged; a refused request leaves none.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use ticketd_store_diesel::test_on_both_databases;
 

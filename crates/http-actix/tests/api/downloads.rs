@@ -2,13 +2,9 @@
 //! files in a real directory: byte for byte, only to readers, signed links,
 //! and the sweep.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
+use crate::common::*;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
-use common::*;
 use serde_json::{Value, json};
 use ticketd_app::AttachmentPolicy;
 use ticketd_store_diesel::test_on_both_databases;

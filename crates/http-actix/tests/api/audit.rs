@@ -1,11 +1,7 @@
 //! The audit log: one entry per change, written with the change, and none for
 //! a refused request; a message, its attachments and its entry land together.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use ticketd_store_diesel::test_on_both_databases;
 

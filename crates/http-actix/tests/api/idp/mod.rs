@@ -56,13 +56,22 @@ impl ProviderKey {
 }
 
 pub fn key_a() -> ProviderKey {
-    ProviderKey::es256("key-a", include_bytes!("../fixtures/idp-es256-a.pk8.der"))
+    ProviderKey::es256(
+        "key-a",
+        include_bytes!("../../fixtures/idp-es256-a.pk8.der"),
+    )
 }
 pub fn key_b() -> ProviderKey {
-    ProviderKey::es256("key-b", include_bytes!("../fixtures/idp-es256-b.pk8.der"))
+    ProviderKey::es256(
+        "key-b",
+        include_bytes!("../../fixtures/idp-es256-b.pk8.der"),
+    )
 }
 pub fn key_rsa() -> ProviderKey {
-    ProviderKey::rs256("key-r", include_bytes!("../fixtures/idp-rs256.pkcs1.der"))
+    ProviderKey::rs256(
+        "key-r",
+        include_bytes!("../../fixtures/idp-rs256.pkcs1.der"),
+    )
 }
 
 /// The provider's JWKS endpoint: serves the keys set last, counts the

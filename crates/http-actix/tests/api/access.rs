@@ -1,11 +1,7 @@
 //! A customer never sees, counts, finds or changes another customer's ticket
 //! or its log entries: every route answers as if it did not exist.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use ticketd_store_diesel::test_on_both_databases;
 

@@ -1,13 +1,9 @@
 //! The ticket list's filters and sorts, alone and combined with the keyword,
 //! paging and counting, on both databases.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use ticketd_domain::UserType;
 use ticketd_store_diesel::test_on_both_databases;
