@@ -1,16 +1,20 @@
 //! Ticket use cases: open, list, add messages, change fields, delete, restore.
 
+use std::sync::Arc;
+
 use ticketd_domain::{
     Actor, CategoryId, ChangedField, Description, FieldChange, FileName, FilePath, LogAction,
-    Message, MessageBody, Priority, RefId, Subject, TicketId, TicketStatus, UserId, UserType,
-    Visibility,
+    Message, MessageBody, Priority, RefId, Subject, TicketId, TicketStatus, Timestamp, UserId,
+    UserType, Visibility,
 };
 use ticketd_ports::{
-    KeptAnswer, NewLogEntry, NewMessage, NewTicket, Position, RepoError, StatusChange,
-    TicketFilter, TicketQuery, TicketView,
+    KeptAnswer, MessageTarget, NewLogEntry, NewMessage, NewTicket, Position, RepoError,
+    StatusChange, TicketFilter, TicketQuery, TicketView,
 };
 
-use crate::desk::{MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted};
+use crate::desk::{
+    MAX_ATTACHMENTS, SupportDesk, about_ticket, check_include_deleted, ticket_not_found,
+};
 use crate::error::AppError;
 use crate::paging::{COUNT_CAP, Count, ListOrder, ListPage, PageRequest};
 
@@ -245,33 +249,26 @@ impl SupportDesk {
             staff_only(actor, "write internal notes")?;
         }
         self.remember(actor).await?;
-        // A status that moves between our read and our write is read again.
+        let at = self.clock.now();
+        // The store checks the ticket (whose it is, whether it takes
+        // messages) and decides on reopening it in the write itself, against
+        // the status it finds there.
+        let target = MessageTarget {
+            owner: Self::owner_scope(actor),
+            reopen: Arc::new(reopening(actor.clone(), input.visibility, at)),
+        };
+        if !input.attachments.is_empty() {
+            // A ticket the caller cannot reach answers 404 (a closed one
+            // 409) before its attachments are judged.
+            let view = self.ports.tickets.get_ticket(id).await?;
+            let t = &view.ok_or_else(|| ticket_not_found(id))?.ticket;
+            target
+                .admits(id, t.status, &t.user_id, t.is_delete)
+                .map_err(about_ticket(id))?;
+        }
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let view = self.visible_ticket(actor, id, false).await?;
-            let status = view.ticket.status;
-            if !status.accepts_messages() {
-                return Err(AppError::Conflict(format!(
-                    "ticket {id} is closed and takes no more messages"
-                )));
-            }
-            let at = self.clock.now();
-            let reopen = (input.visibility == Visibility::Public
-                && status.reopens_on_reply_from(actor.user_type))
-            .then(|| {
-                let mut log = NewLogEntry::new(LogAction::UpdatedStatus, actor, at);
-                log.changes = vec![FieldChange::new(
-                    ChangedField::Status,
-                    text(Some(status)),
-                    text(Some(TicketStatus::Open)),
-                )];
-                StatusChange {
-                    from: status,
-                    to: TicketStatus::Open,
-                    log,
-                }
-            });
             let attachments = self.resolve_attachments(actor, &input.attachments).await?;
             let message = NewMessage {
                 sender: actor.clone(),
@@ -286,12 +283,43 @@ impl SupportDesk {
             match self
                 .ports
                 .tickets
-                .add_message(id, message, log, reopen)
+                .add_message_to(id, message, log, target.clone())
                 .await
             {
-                Err(RepoError::Conflict(_)) if attempts < 3 => continue,
+                // An upload taken meanwhile (attached elsewhere, or swept):
+                // judging the attachments again says which, field by field.
+                Err(RepoError::Conflict(_)) if attempts < 3 && !input.attachments.is_empty() => {
+                    continue;
+                }
                 other => return other.map_err(about_ticket(id)),
             }
         }
+    }
+}
+
+/// The status change a message from `actor` causes to a ticket in a given
+/// status: a public reply from the side the ticket waits on (a customer's, to
+/// a pending or resolved ticket) moves it back to open, logged as a change.
+fn reopening(
+    actor: Actor,
+    visibility: Visibility,
+    at: Timestamp,
+) -> impl Fn(TicketStatus) -> Option<StatusChange> + Send + Sync {
+    move |status| {
+        (visibility == Visibility::Public && status.reopens_on_reply_from(actor.user_type)).then(
+            || {
+                let mut log = NewLogEntry::new(LogAction::UpdatedStatus, &actor, at);
+                log.changes = vec![FieldChange::new(
+                    ChangedField::Status,
+                    text(Some(status)),
+                    text(Some(TicketStatus::Open)),
+                )];
+                StatusChange {
+                    from: status,
+                    to: TicketStatus::Open,
+                    log,
+                }
+            },
+        )
     }
 }

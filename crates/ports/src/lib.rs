@@ -19,10 +19,10 @@ pub use error::RepoError;
 pub use files::{ByteStream, FileStore, FileWriter, StoredFile};
 pub use model::{
     ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryOutcome, EndpointChange, Event,
-    EventFilter, KeptAnswer, LogFilter, NO_DUE_MICROS, NewAttachment, NewCategory, NewEndpoint,
-    NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, SortField,
-    StatusChange, TicketDetails, TicketFilter, TicketQuery, TicketSort, TicketUpdate, TicketView,
-    WebhookEndpoint, due_key, due_micros,
+    EventFilter, KeptAnswer, LogFilter, MessageTarget, NO_DUE_MICROS, NewAttachment, NewCategory,
+    NewEndpoint, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope,
+    SortField, StatusChange, TicketDetails, TicketFilter, TicketQuery, TicketSort, TicketUpdate,
+    TicketView, WebhookEndpoint, due_key, due_micros,
 };
 pub use repos::{
     AuditLogRepository, CategoryRepository, Claim, EventLog, IdempotencyStore, PoolStats, SlaStore,

@@ -7,9 +7,9 @@ use ticketd_domain::{
 use crate::error::RepoError;
 use crate::model::{
     ClaimedDelivery, Delivery, DeliveryAttempt, DeliveryOutcome, EndpointChange, Event,
-    EventFilter, LogFilter, NewCategory, NewEndpoint, NewLogEntry, NewMessage, NewTicket,
-    NewUpload, Page, Position, ReadScope, StatusChange, TicketDetails, TicketFilter, TicketUpdate,
-    TicketView, WebhookEndpoint,
+    EventFilter, LogFilter, MessageTarget, NewCategory, NewEndpoint, NewLogEntry, NewMessage,
+    NewTicket, NewUpload, Page, Position, ReadScope, StatusChange, TicketDetails, TicketFilter,
+    TicketUpdate, TicketView, WebhookEndpoint,
 };
 
 /// Keeps the service-level policy and the tickets' clocks. Every ticket
@@ -82,6 +82,29 @@ pub trait TicketRepository: Send + Sync {
         log: NewLogEntry,
         reopen: Option<StatusChange>,
     ) -> Result<Message, RepoError>;
+
+    /// Adds a message as [`add_message`](Self::add_message) does, to a ticket
+    /// checked against `target` by the write itself
+    /// ([`MessageTarget::check`]): `NotFound` if the ticket is gone, deleted
+    /// or not `target.owner`'s, `Conflict` if it is closed; otherwise the
+    /// status change `target.reopen` gives for the status found is applied
+    /// with the message. A store should hold the ticket from that check to
+    /// its commit (one connection, one transaction), so that no status moves
+    /// in between. This default reads the ticket first and then calls
+    /// `add_message`, which refuses a status that moved meanwhile with
+    /// `Conflict`.
+    async fn add_message_to(
+        &self,
+        id: TicketId,
+        message: NewMessage,
+        log: NewLogEntry,
+        target: MessageTarget,
+    ) -> Result<Message, RepoError> {
+        let view = self.get_ticket(id).await?.ok_or(RepoError::NotFound)?;
+        let t = &view.ticket;
+        let reopen = target.check(id, t.status, &t.user_id, t.is_delete)?;
+        self.add_message(id, message, log, reopen).await
+    }
 
     /// Applies `update` to a ticket still at `update.expected_version`, with its
     /// log entry. `NotFound` if the ticket is gone (or deleted, unless the update

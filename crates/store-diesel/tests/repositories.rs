@@ -450,3 +450,86 @@ async fn a_statement_past_its_timeout_is_cancelled_as_unavailable() {
         .unwrap();
     assert!(listed.is_empty());
 }
+
+/// A message's check and its status change are decided in its own write,
+/// against the ticket as that write finds it: a status another transaction
+/// is changing is waited for, not read stale. (PostgreSQL: the write locks
+/// the ticket's row first; SQLite's writes take turns.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_reopens_from_the_status_its_write_finds_after_a_concurrent_change() {
+    use diesel::connection::SimpleConnection;
+    let Some(db) = TestDatabase::postgres(
+        "a_message_reopens_from_the_status_its_write_finds_after_a_concurrent_change",
+    ) else {
+        return;
+    };
+    let top = category(&db.store, "General", None).await;
+    let id = ticket(&db.store, top, "c1", "help", t0()).await;
+    let c = who("c1", UserType::Customer);
+    let agent = who("agent1", UserType::Agent);
+    let pending = TicketUpdate {
+        status: Some(TicketStatus::Pending),
+        ..update(1, &agent, t0())
+    };
+    db.store
+        .update_ticket(id, pending, log(LogAction::UpdatedStatus, &agent, t0()))
+        .await
+        .unwrap();
+
+    // Another transaction resolves the ticket and holds its row a moment.
+    let mut other = <diesel::PgConnection as diesel::Connection>::establish(&db.url).unwrap();
+    other
+        .batch_execute(&format!(
+            "BEGIN; UPDATE tickets SET status = {}, version = version + 1 WHERE id = {}",
+            TicketStatus::Resolved.code(),
+            id.get()
+        ))
+        .unwrap();
+    let store = db.store.clone();
+    let sender = c.clone();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let asked = seen.clone();
+    let reply = tokio::spawn(async move {
+        let target = MessageTarget {
+            owner: Some(sender.id.clone()),
+            reopen: Arc::new(move |from| {
+                asked.lock().unwrap().push(from);
+                Some(StatusChange {
+                    from,
+                    to: TicketStatus::Open,
+                    log: log(LogAction::UpdatedStatus, &sender, t0()),
+                })
+            }),
+        };
+        let m = message(&c, "it broke again", &[]);
+        store
+            .add_message_to(id, m, log(LogAction::AddedMessage, &c, t0()), target)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !reply.is_finished(),
+        "the reply did not wait for the other transaction"
+    );
+    other.batch_execute("COMMIT").unwrap();
+
+    reply.await.unwrap().unwrap();
+    assert_eq!(*seen.lock().unwrap(), [TicketStatus::Resolved]);
+    let t = db.store.get_ticket(id).await.unwrap().unwrap().ticket;
+    assert_eq!(t.status, TicketStatus::Open);
+    let entries = db
+        .store
+        .list_log_entries(
+            &LogFilter {
+                ticket_id: Some(id),
+                ..LogFilter::default()
+            },
+            ALL,
+        )
+        .await
+        .unwrap();
+    let reopened = entries.iter().find(|e| {
+        e.action == LogAction::UpdatedStatus && e.action_by == who("c1", UserType::Customer)
+    });
+    assert!(reopened.is_some(), "no reopening entry: {entries:#?}");
+}

@@ -1,13 +1,17 @@
 //! What the application asks the stores to write: new records, changes,
 //! and the log entry of each.
 
+use std::fmt;
+use std::sync::Arc;
+
 use ticketd_domain::{
     Actor, CategoryId, CategoryName, Description, FieldChange, FileName, FilePath, LogAction,
-    Message, MessageBody, Priority, RefId, Subject, TicketStatus, Timestamp, UploadKey, UserId,
-    UserType, Visibility,
+    Message, MessageBody, Priority, RefId, Subject, TicketId, TicketStatus, Timestamp, UploadKey,
+    UserId, UserType, Visibility,
 };
 
 use super::TicketView;
+use crate::RepoError;
 
 /// A ticket to store. The store assigns the id.
 #[derive(Debug, Clone)]
@@ -156,6 +160,65 @@ pub struct StatusChange {
     pub to: TicketStatus,
     /// The entry that records it.
     pub log: NewLogEntry,
+}
+
+/// Where a new message may go and what it does to its ticket's status, checked
+/// against the ticket as the write itself finds it
+/// ([`TicketRepository::add_message_to`](crate::TicketRepository::add_message_to)):
+/// nothing is read before the write, and no status can move in between.
+#[derive(Clone)]
+pub struct MessageTarget {
+    /// Only this user's tickets (a customer writes to their own); `None`: any.
+    pub owner: Option<UserId>,
+    /// The status change the message causes to a ticket in the given status,
+    /// with the entry that records it (a customer's reply reopens a pending
+    /// or resolved ticket), or `None`.
+    pub reopen: Arc<dyn Fn(TicketStatus) -> Option<StatusChange> + Send + Sync>,
+}
+
+impl MessageTarget {
+    /// Whether a message may go to ticket `id` as found (its status, owner
+    /// and whether it is deleted): `NotFound` for a deleted ticket or another
+    /// owner's, exactly alike, and `Conflict` for a closed one.
+    pub fn admits(
+        &self,
+        id: TicketId,
+        status: TicketStatus,
+        owner: &UserId,
+        deleted: bool,
+    ) -> Result<(), RepoError> {
+        if deleted || self.owner.as_ref().is_some_and(|o| o != owner) {
+            return Err(RepoError::NotFound);
+        }
+        if !status.accepts_messages() {
+            return Err(RepoError::Conflict(format!(
+                "ticket {id} is closed and takes no more messages"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The check a store makes of the ticket its write finds
+    /// ([`admits`](Self::admits)), and then the status change to apply
+    /// with the message.
+    pub fn check(
+        &self,
+        id: TicketId,
+        status: TicketStatus,
+        owner: &UserId,
+        deleted: bool,
+    ) -> Result<Option<StatusChange>, RepoError> {
+        self.admits(id, status, owner, deleted)?;
+        Ok((self.reopen)(status))
+    }
+}
+
+impl fmt::Debug for MessageTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageTarget")
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Changes to a ticket's fields, applied only if the ticket is still at

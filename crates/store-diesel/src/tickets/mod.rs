@@ -1,16 +1,16 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
-use ticketd_domain::{Message, TicketId, TicketStatus, Visibility};
+use ticketd_domain::{Message, TicketId, TicketStatus, UserId, Visibility};
 use ticketd_ports::{
-    NewLogEntry, NewMessage, NewTicket, Page, Position, ReadScope, RepoError, SortField,
-    StatusChange, TicketDetails, TicketFilter, TicketRepository, TicketSort, TicketUpdate,
-    TicketView,
+    MessageTarget, NewLogEntry, NewMessage, NewTicket, Page, Position, ReadScope, RepoError,
+    SortField, StatusChange, TicketDetails, TicketFilter, TicketRepository, TicketSort,
+    TicketUpdate, TicketView,
 };
 
 use crate::explain::Plans;
 use crate::rows::{
     AttachmentAudit, AttachmentRow, CategoryRow, MessageRow, NewAttachmentRow, NewLogRow,
-    NewMessageRow, NewTicketRow, TicketRow, clamp_i32, micros_to_db_time, to_db_time,
+    NewMessageRow, NewTicketRow, TicketRow, clamp_i32, corrupt, micros_to_db_time, to_db_time,
 };
 use crate::schema::{ticket_attachments, ticket_categories, ticket_logs, ticket_messages, tickets};
 use crate::search::{self, AmongIds, HoldsWords, Plan, Purpose, SortedAfterReading};
@@ -187,6 +187,98 @@ fn touch_for_message(
     Ok(n == 1)
 }
 
+/// The status, owner and deletion of the ticket a message goes to, held (on
+/// PostgreSQL, locked; SQLite's writes take turns) until the write commits,
+/// or `None` if there is no such ticket.
+fn ticket_for_message(
+    conn: &mut AnyConnection,
+    id: TicketId,
+) -> Result<Option<(i32, String, bool)>, RepoError> {
+    let found = tickets::table.filter(tickets::id.eq(id.get())).select((
+        tickets::status,
+        tickets::user_id,
+        tickets::is_delete,
+    ));
+    match conn {
+        AnyConnection::Postgresql(pg) => found.for_update().first(pg).optional(),
+        AnyConnection::Sqlite(lite) => found.first(lite).optional(),
+    }
+    .map_err(db_error)
+}
+
+/// Adds a message, its attachments, its log entry and the status change it
+/// causes (`reopen`, if the ticket is still in `reopen.from`), with the events
+/// and clocks that follow, in the caller's transaction.
+fn add_message_in(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    new: NewMessage,
+    log: NewLogEntry,
+    reopen: Option<StatusChange>,
+) -> Result<Message, RepoError> {
+    if !touch_for_message(conn, id, &new, reopen.as_ref())? {
+        return Err(match load_view(conn, id)? {
+            Some(v) if !v.ticket.is_delete => {
+                RepoError::Conflict("the ticket is closed, or its status changed".into())
+            }
+            _ => RepoError::NotFound,
+        });
+    }
+    let at = to_db_time(new.at);
+    // The rows come back from their inserts, as the answer and the
+    // event show them: no statement reads them again. (Their columns
+    // as a plain expression, the same for both databases: a
+    // `SelectBy` cannot follow `RETURNING` through the connection
+    // that serves both.)
+    let row: MessageRow = Prepared(
+        diesel::insert_into(ticket_messages::table)
+            .values(NewMessageRow::new(id.get(), &new))
+            .returning(<MessageRow as Selectable<Backend>>::construct_selection()),
+    )
+    .get_result(conn)
+    .map_err(db_error)?;
+    let mut attachment_rows = Vec::with_capacity(new.attachments.len());
+    for a in &new.attachments {
+        let stored: AttachmentRow = Prepared(
+            diesel::insert_into(ticket_attachments::table)
+                .values(NewAttachmentRow {
+                    message_id: row.id,
+                    ticket_id: id.get(),
+                    file_name: a.file_name.as_str().to_owned(),
+                    file_path: a.file_path.as_str().to_owned(),
+                    upload_key: a.upload.as_ref().map(|k| k.as_str().to_owned()),
+                    is_active: true,
+                    is_delete: false,
+                    audit: AttachmentAudit::new(&new.sender, at),
+                })
+                .returning(<AttachmentRow as Selectable<Backend>>::construct_selection()),
+        )
+        .get_result(conn)
+        .map_err(attach_error)?;
+        attachment_rows.push(stored);
+    }
+    insert_log(conn, id, &log)?;
+    if let Some(r) = &reopen {
+        insert_log(conn, id, &r.log)?;
+    }
+    let mut ticket = view_rows(conn, id)?;
+    let cause = Cause::Message(new.sender.user_type, new.visibility);
+    let breaches = sla::advance(conn, &mut ticket.0, cause, new.at)?;
+    let view = (&ticket.0, &ticket.1);
+    events::record(conn, view, &log, Some((&row, &attachment_rows)))?;
+    if let Some(r) = &reopen {
+        events::record(conn, view, &r.log, None)?;
+    }
+    sla::announce(conn, view, &breaches, new.at)?;
+    let attachments = attachment_rows
+        .into_iter()
+        .map(AttachmentRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    let message = row.into_domain(attachments)?;
+    crate::idempotency::keep_answer(conn, new.answer.as_ref(), &message)?;
+    Ok(message)
+}
+
 /// The fields an update may set; `None` leaves a column as it is.
 #[derive(AsChangeset)]
 #[diesel(table_name = tickets)]
@@ -281,68 +373,23 @@ impl TicketRepository for Store {
         log: NewLogEntry,
         reopen: Option<StatusChange>,
     ) -> Result<Message, RepoError> {
+        self.write(move |conn| add_message_in(conn, id, new, log, reopen))
+            .await
+    }
+
+    async fn add_message_to(
+        &self,
+        id: TicketId,
+        new: NewMessage,
+        log: NewLogEntry,
+        target: MessageTarget,
+    ) -> Result<Message, RepoError> {
         self.write(move |conn| {
-            if !touch_for_message(conn, id, &new, reopen.as_ref())? {
-                return Err(match load_view(conn, id)? {
-                    Some(v) if !v.ticket.is_delete => {
-                        RepoError::Conflict("the ticket is closed, or its status changed".into())
-                    }
-                    _ => RepoError::NotFound,
-                });
-            }
-            let at = to_db_time(new.at);
-            // The rows come back from their inserts, as the answer and the
-            // event show them: no statement reads them again. (Their columns
-            // as a plain expression, the same for both databases: a
-            // `SelectBy` cannot follow `RETURNING` through the connection
-            // that serves both.)
-            let row: MessageRow = Prepared(
-                diesel::insert_into(ticket_messages::table)
-                    .values(NewMessageRow::new(id.get(), &new))
-                    .returning(<MessageRow as Selectable<Backend>>::construct_selection()),
-            )
-            .get_result(conn)
-            .map_err(db_error)?;
-            let mut attachment_rows = Vec::with_capacity(new.attachments.len());
-            for a in &new.attachments {
-                let stored: AttachmentRow = Prepared(
-                    diesel::insert_into(ticket_attachments::table)
-                        .values(NewAttachmentRow {
-                            message_id: row.id,
-                            ticket_id: id.get(),
-                            file_name: a.file_name.as_str().to_owned(),
-                            file_path: a.file_path.as_str().to_owned(),
-                            upload_key: a.upload.as_ref().map(|k| k.as_str().to_owned()),
-                            is_active: true,
-                            is_delete: false,
-                            audit: AttachmentAudit::new(&new.sender, at),
-                        })
-                        .returning(<AttachmentRow as Selectable<Backend>>::construct_selection()),
-                )
-                .get_result(conn)
-                .map_err(attach_error)?;
-                attachment_rows.push(stored);
-            }
-            insert_log(conn, id, &log)?;
-            if let Some(r) = &reopen {
-                insert_log(conn, id, &r.log)?;
-            }
-            let mut ticket = view_rows(conn, id)?;
-            let cause = Cause::Message(new.sender.user_type, new.visibility);
-            let breaches = sla::advance(conn, &mut ticket.0, cause, new.at)?;
-            let view = (&ticket.0, &ticket.1);
-            events::record(conn, view, &log, Some((&row, &attachment_rows)))?;
-            if let Some(r) = &reopen {
-                events::record(conn, view, &r.log, None)?;
-            }
-            sla::announce(conn, view, &breaches, new.at)?;
-            let attachments = attachment_rows
-                .into_iter()
-                .map(AttachmentRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()?;
-            let message = row.into_domain(attachments)?;
-            crate::idempotency::keep_answer(conn, new.answer.as_ref(), &message)?;
-            Ok(message)
+            let (status, owner, deleted) =
+                ticket_for_message(conn, id)?.ok_or(RepoError::NotFound)?;
+            let status = TicketStatus::from_code(status.into()).map_err(corrupt("status"))?;
+            let reopen = target.check(id, status, &UserId::from_stored(owner), deleted)?;
+            add_message_in(conn, id, new, log, reopen)
         })
         .await
     }

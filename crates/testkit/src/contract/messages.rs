@@ -130,3 +130,80 @@ pub async fn a_reopening_reply_changes_the_status_only_from_the_status_it_expect
     assert_eq!(t.version, 3);
     assert_eq!(log_count(db, id).await, 4);
 }
+
+/// A message sent through a target is checked against the ticket the write
+/// finds: another customer's, a deleted or a missing ticket is not found, a
+/// closed one conflicts (naming it), and the status change the target gives
+/// for the status found is applied with its own entry.
+pub async fn a_targeted_message_is_checked_against_the_ticket_its_write_finds(db: &impl Ports) {
+    use std::sync::{Arc, Mutex};
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "help", t0()).await;
+    let gone = ticket(db, top, "c1", "gone", t0()).await;
+    let shut = ticket(db, top, "c1", "shut", t0()).await;
+    let c = who("c1", UserType::Customer);
+    let other = who("c2", UserType::Customer);
+    let agent = who("agent1", UserType::Agent);
+    let changes = [
+        (id, Some(TicketStatus::Resolved), None),
+        (gone, None, Some(true)),
+        (shut, Some(TicketStatus::Closed), None),
+    ];
+    for (ticket, status, is_delete) in changes {
+        let u = TicketUpdate {
+            status,
+            is_delete,
+            ..update(1, &agent, t0())
+        };
+        db.update_ticket(ticket, u, log(LogAction::UpdatedStatus, &agent, t0()))
+            .await
+            .unwrap();
+    }
+    // Records the statuses it is asked about; reopens from any.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let target = |owner: Option<UserId>| {
+        let seen = seen.clone();
+        let sender = c.clone();
+        MessageTarget {
+            owner,
+            reopen: Arc::new(move |from| {
+                seen.lock().unwrap().push(from);
+                Some(StatusChange {
+                    from,
+                    to: TicketStatus::Open,
+                    log: log(LogAction::UpdatedStatus, &sender, t0()),
+                })
+            }),
+        }
+    };
+    let send = |ticket, sender: &Actor, owner| {
+        let m = message(sender, "hello", &[]);
+        let entry = log(LogAction::AddedMessage, sender, t0());
+        db.add_message_to(ticket, m, entry, target(owner))
+    };
+
+    let theirs = send(id, &other, Some(other.id.clone())).await;
+    assert!(matches!(theirs, Err(RepoError::NotFound)), "{theirs:?}");
+    let deleted = send(gone, &c, Some(c.id.clone())).await;
+    assert!(matches!(deleted, Err(RepoError::NotFound)), "{deleted:?}");
+    let missing = send(TicketId(424_242), &agent, None).await;
+    assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+    let closed = send(shut, &agent, None).await;
+    match closed {
+        Err(RepoError::Conflict(why)) => assert!(why.contains(&shut.to_string()), "{why}"),
+        other => panic!("a closed ticket took a message: {other:?}"),
+    }
+    assert!(seen.lock().unwrap().is_empty(), "asked before the checks");
+    for refused in [id, gone, shut] {
+        let details = db.ticket_details(refused, &EVERYTHING).await.unwrap();
+        assert!(details.is_none_or(|d| d.messages.is_empty()));
+    }
+
+    let logs_before = log_count(db, id).await;
+    let sent = send(id, &c, Some(c.id.clone())).await.unwrap();
+    assert_eq!(sent.sender, c);
+    assert_eq!(*seen.lock().unwrap(), [TicketStatus::Resolved]);
+    let t = db.get_ticket(id).await.unwrap().unwrap().ticket;
+    assert_eq!(t.status, TicketStatus::Open);
+    assert_eq!(log_count(db, id).await, logs_before + 2);
+}

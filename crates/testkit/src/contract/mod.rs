@@ -37,6 +37,7 @@ pub use messages::{
     a_message_lands_with_its_attachments_and_log_entry,
     a_message_without_text_keeps_its_attachments,
     a_reopening_reply_changes_the_status_only_from_the_status_it_expects,
+    a_targeted_message_is_checked_against_the_ticket_its_write_finds,
 };
 pub use sla::{
     a_breach_is_marked_and_announced_once, a_policy_with_business_hours_counts_working_time,
@@ -114,6 +115,7 @@ macro_rules! contract_tests {
             messages::a_message_without_text_keeps_its_attachments,
             messages::a_closed_ticket_refuses_messages_and_a_missing_one_is_not_found,
             messages::a_reopening_reply_changes_the_status_only_from_the_status_it_expects,
+            messages::a_targeted_message_is_checked_against_the_ticket_its_write_finds,
             logs::log_cursors_walk_both_orders_and_counts_stop_where_asked,
             events::every_change_writes_its_events_with_the_ticket_as_it_left_it,
             events::a_change_that_fails_leaves_no_event,

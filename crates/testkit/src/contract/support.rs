@@ -9,10 +9,10 @@ pub use ticketd_domain::{
     UploadKey, UserId, UserType, Visibility,
 };
 pub use ticketd_ports::{
-    AuditLogRepository, CategoryRepository, EventLog, LogFilter, NewAttachment, NewCategory,
-    NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope, RepoError, SlaStore,
-    SortField, StatusChange, TicketFilter, TicketQuery, TicketRepository, TicketSort, TicketUpdate,
-    UploadRepository, UserDirectory,
+    AuditLogRepository, CategoryRepository, EventLog, LogFilter, MessageTarget, NewAttachment,
+    NewCategory, NewLogEntry, NewMessage, NewTicket, NewUpload, Page, Position, ReadScope,
+    RepoError, SlaStore, SortField, StatusChange, TicketFilter, TicketQuery, TicketRepository,
+    TicketSort, TicketUpdate, UploadRepository, UserDirectory,
 };
 
 pub use super::Ports;
