@@ -265,13 +265,14 @@ fn claim(
         .load(conn)
         .map_err(db_error)?;
     let event_ids: Vec<i64> = rows.iter().map(|(d, _)| d.event_id).collect();
-    let mut events: HashMap<i64, ticketd_ports::Event> = load_events(conn, &event_ids)?
+    let events: HashMap<i64, ticketd_ports::Event> = load_events(conn, &event_ids)?
         .into_iter()
         .map(|e| (e.id.get(), e))
         .collect();
     rows.into_iter()
         .map(|(d, e)| {
-            let event = events.remove(&d.event_id).ok_or_else(|| {
+            // One event may go to several endpoints in one claim.
+            let event = events.get(&d.event_id).cloned().ok_or_else(|| {
                 RepoError::Unexpected(anyhow::anyhow!("the event of delivery {} is gone", d.id))
             })?;
             let first = d.first_attempt_at.unwrap_or(now);

@@ -56,6 +56,7 @@ pub use uploads::{
     the_sweep_takes_only_old_unattached_uploads,
 };
 pub use webhooks::{
+    an_event_for_several_endpoints_is_claimed_for_each,
     claims_keep_each_tickets_order_and_lease_what_they_take,
     endpoints_are_registered_changed_rotated_and_removed,
     events_are_queued_once_for_each_endpoint_that_wants_them,
@@ -124,6 +125,7 @@ macro_rules! contract_tests {
             webhooks::endpoints_are_registered_changed_rotated_and_removed,
             webhooks::events_are_queued_once_for_each_endpoint_that_wants_them,
             webhooks::claims_keep_each_tickets_order_and_lease_what_they_take,
+            webhooks::an_event_for_several_endpoints_is_claimed_for_each,
             sla::clocks_pause_resume_and_stop_with_the_ticket,
             sla::lists_sort_by_due_time_with_tickets_without_one_last,
             sla::a_breach_is_marked_and_announced_once,

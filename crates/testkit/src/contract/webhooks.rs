@@ -336,3 +336,32 @@ pub async fn claims_keep_each_tickets_order_and_lease_what_they_take(db: &impl P
         .collect();
     assert!(anew.contains(&(failed.id, later)), "{anew:?}");
 }
+
+/// One event wanted by several endpoints is claimed for each of them at
+/// once, each claim carrying the event.
+pub async fn an_event_for_several_endpoints_is_claimed_for_each(db: &impl Ports) {
+    let mut hooks = Vec::new();
+    for n in 0..3 {
+        let url = format!("https://hook{n}.example");
+        hooks.push(register(db, endpoint(&url, vec![], false, true)).await.id);
+    }
+    let top = category(db, "General", None).await;
+    let id = ticket(db, top, "c1", "first", t0()).await;
+    assert_eq!(queue_all(db, 1).await, 1);
+    let now = t0() + Duration::seconds(1);
+
+    let claimed = db
+        .claim_deliveries(now, now + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    let mut endpoints: Vec<EndpointId> = claimed.iter().map(|c| c.endpoint.id).collect();
+    endpoints.sort();
+    hooks.sort();
+    assert_eq!(endpoints, hooks);
+    assert!(
+        claimed
+            .iter()
+            .all(|c| c.event.kind == EventType::TicketCreated && c.event.ticket_id() == id)
+    );
+    assert_eq!(claimed[0].event.id, claimed[2].event.id);
+}
