@@ -202,6 +202,39 @@ async fn deliveries_are_signed_as_the_specification_has_it(db: &TestDatabase) {
     assert_eq!(last.header("webhook-signature").split(' ').count(), 1, "a grace of 0 signs once");
 }
 
+async fn every_endpoint_gets_each_event_signed_with_its_own_secret(db: &TestDatabase) {
+    let (first, second) = (Receiver::start().await, Receiver::start().await);
+    let desks = local_desk(db);
+    let now = desks.clock.now().timestamp();
+    let api = api_with(desks.api.clone(), local_settings()).await;
+    let mut secrets = Vec::new();
+    for receiver in [&first, &second] {
+        let made = api.post(HOOKS, &admin(), json!({"url": receiver.url("/hook")})).await.expect(201);
+        secrets.push(made.data()["secret"].as_str().unwrap().to_owned());
+    }
+    let cat = api.category("General", 0).await;
+    let c = customer("c1");
+    let id = api.ticket(&c, cat, "Twice").await;
+    api.post(&format!("{API}/{id}"), &c, json!({"message": "hello"})).await.expect(200);
+
+    let worker = worker(&desks.worker, true);
+    // Each event goes to both endpoints in one round; the ticket's two
+    // events, one after the other.
+    assert_eq!(worker.run_once().await.unwrap(), 2);
+    assert_eq!(worker.run_once().await.unwrap(), 2);
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+    for (receiver, secret) in [&first, &second].into_iter().zip(&secrets) {
+        let got = receiver.got();
+        let kinds: Vec<Value> = got.iter().map(|r| r.json()["type"].clone()).collect();
+        assert_eq!(kinds, [json!("ticket.created"), json!("message.created")]);
+        for received in &got {
+            verify(secret, received, now).unwrap();
+        }
+    }
+    assert_ne!(first.got()[0].header("webhook-id"), "");
+    assert_eq!(first.got()[0].header("webhook-id"), second.got()[0].header("webhook-id"), "one event, one id");
+}
+
 async fn a_receiver_that_fails_then_recovers_gets_every_event_once_in_each_tickets_order(db: &TestDatabase) {
     let receiver = Receiver::start().await;
     let desks = local_desk(db);
